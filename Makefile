@@ -1,0 +1,38 @@
+# Two commands do all the set-up on a fresh machine with only Python 3.11:
+#   make run   - install, migrate, publish the rubrics, create demo data, serve on 127.0.0.1:5000
+#   make test  - install and run the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install migrate demo clean-instance
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q --upgrade pip
+
+# Reinstall whenever the dependencies change.
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+migrate: install
+	$(BIN)/qualitymark db upgrade
+
+demo: migrate
+	$(BIN)/qualitymark demo
+
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/ (jobs run in-process; mail is written to this log)"
+	$(BIN)/qualitymark run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean-instance:
+	rm -rf instance

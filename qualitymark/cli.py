@@ -1,0 +1,173 @@
+"""The `qualitymark` command: Flask's CLI with the app built for you, plus our commands."""
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+
+from qualitymark import db
+
+
+def _create_app():
+    from qualitymark import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
+             help="Care Quality Mark: run, migrate and administer the service.")
+def main():
+    """Entry point of the `qualitymark` console script."""
+
+
+def migrations_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(database_url: str | None = None):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("sqlalchemy.url", (database_url or current_app.config["DATABASE_URL"]).replace("%", "%%"))
+    return config
+
+
+def upgrade_database(database_url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(database_url), revision)
+
+
+# --- database -------------------------------------------------------------------------------
+
+@click.group("db", cls=AppGroup, help="Database schema (Alembic migrations).")
+def db_group():
+    pass
+
+
+@db_group.command("upgrade", help="Bring the database schema up to date.")
+@click.argument("revision", default="head")
+def db_upgrade(revision):
+    url = current_app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    upgrade_database(url, revision)
+    click.echo(f"Database is at revision {revision}.")
+
+
+@db_group.command("revision", help="Write a new migration from the models (developers).")
+@click.option("-m", "--message", required=True)
+def db_revision(message):
+    from alembic import command
+
+    command.revision(alembic_config(), message=message, autogenerate=True)
+
+
+# --- users ----------------------------------------------------------------------------------
+
+@click.group("users", cls=AppGroup, help="Accounts and staff roles.")
+def users_group():
+    pass
+
+
+@users_group.command("create", help="Create a confirmed staff account (assessor, officer or admin).")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["assessor", "officer", "admin"]),
+              help="Repeat for several roles.")
+@click.option("--password", default=None,
+              help="Leave out to have a strong one generated and printed once.")
+def users_create(email, name, roles, password):
+    from qualitymark.services.accounts import AccountError, create_staff_user
+
+    generated = password is None
+    password = password or secrets.token_urlsafe(15)
+    try:
+        user = create_staff_user(email, name, password, list(roles))
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.commit()
+    click.echo(f"Created {user.email} with role(s) {', '.join(roles)}.")
+    if generated:
+        click.echo(f"Password (shown once): {password}")
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+@click.group("jobs", cls=AppGroup, help="The job outbox.")
+def jobs_group():
+    pass
+
+
+@jobs_group.command("requeue", help="Send again every job still pending (after Redis was down or a worker died).")
+@click.option("--older-than", default=60, show_default=True, help="Only jobs pending for at least this many seconds.")
+def jobs_requeue(older_than):
+    from qualitymark.jobs.periodic import requeue_pending_jobs
+
+    count = requeue_pending_jobs.__wrapped__(older_than_seconds=older_than)
+    click.echo(f"Sent {count} pending job(s) again.")
+
+
+@jobs_group.command("periodic", help="Run every periodic job once (what `rq cron` does on a schedule).")
+def jobs_periodic():
+    from qualitymark.jobs.periodic import run_all
+
+    for name, result in run_all().items():
+        click.echo(f"{name}: {result}")
+
+
+@jobs_group.command("list", help="Show jobs that failed or are still pending.")
+def jobs_list():
+    from sqlmodel import select
+
+    from qualitymark.models.jobs import JobRecord
+
+    rows = db.session().exec(
+        select(JobRecord).where(JobRecord.status != "done").order_by(JobRecord.id)
+    ).all()
+    for row in rows:
+        last = (row.last_error or "").strip().splitlines()[-1:] or [""]
+        click.echo(f"{row.id}\t{row.status}\t{row.task}\tattempts={row.attempts}\t{last[0]}")
+    click.echo(f"{len(rows)} job(s) not done.")
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+@click.command("demo", help="Create demo accounts and data (development only). Safe to run again.")
+@with_appcontext
+def demo():
+    from qualitymark.demo import create_demo_data
+
+    if current_app.config["SETTINGS"].production:
+        raise click.ClickException("Demo data is never created in production mode.")
+    for line in create_demo_data():
+        click.echo(line)
+    db.commit()
+
+
+@click.command("config-table", help="Print the configuration variables as a Markdown table (for the README).")
+def config_table():
+    from qualitymark.config import VARIABLES
+
+    click.echo("| variable | default | what it is |")
+    click.echo("|---|---|---|")
+    for name, (default, text) in VARIABLES.items():
+        click.echo(f"| `{name}` | {default} | {text} |")
+
+
+def register_commands(app) -> None:
+    for group in (db_group, users_group, jobs_group):
+        app.cli.add_command(group)
+    for command in (demo, config_table):
+        if command.name not in app.cli.commands:
+            app.cli.add_command(command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,10 @@
+"""Every task the service runs. Each is idempotent and takes JSON arguments."""
+from __future__ import annotations
+
+from qualitymark.jobs.outbox import task
+from qualitymark.mail import deliver
+
+
+@task("send_email")
+def send_email(to: str, subject: str, body: str) -> None:
+    deliver(to=to, subject=subject, body=body)

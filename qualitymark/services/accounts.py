@@ -1,0 +1,262 @@
+"""Accounts: sign-up, confirmation, sign-in, password changes and resets, staff roles."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from sqlmodel import select
+
+from qualitymark import db
+from qualitymark.clock import utcnow
+from qualitymark.mail import send_mail
+from qualitymark.models.accounts import STAFF_ROLES, StaffRole, User
+from qualitymark.services import audit
+
+# argon2id with the library's current defaults (RFC 9106 low-memory profile).
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+CONFIRM_MAX_AGE = 3 * 24 * 3600
+RESET_MAX_AGE = 3600
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """Something a person can fix; the message says what."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > 256:
+        raise AccountError("Use at most 256 characters.")
+
+
+def find_user(email: str) -> User | None:
+    return db.session().exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def _absolute(endpoint: str, **values) -> str:
+    base = current_app.config["BASE_URL"]
+    return base + url_for(endpoint, _external=False, **values)
+
+
+class _ClockSigner(TimestampSigner):
+    """Token ages measured with the service's one clock, so tests can move time."""
+
+    def get_timestamp(self) -> int:
+        return int(utcnow().timestamp())
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"qualitymark.{purpose}", signer=_ClockSigner)
+
+
+def register_user(name: str, email: str, password: str) -> User | None:
+    """Create an unconfirmed account and mail a confirmation link.
+
+    If the email already has an account, nothing is created and its owner is told by
+    email instead: the person at the screen sees the same message either way.
+    """
+    check_password_strength(password)
+    email = normalise_email(email)
+    existing = find_user(email)
+    if existing is not None:
+        send_mail(
+            existing.email,
+            "Someone tried to sign up with your email address",
+            f"Hello {existing.name},\n\nSomeone (perhaps you) tried to create a Care Quality Mark account "
+            f"with this address, which already has one. If it was you, sign in at "
+            f"{_absolute('auth.signin')} or reset your password at {_absolute('auth.reset_request')}.\n\n"
+            "If it was not you, you can ignore this message.",
+        )
+        return None
+    user = User(name=name.strip(), email=email, password_hash=hash_password(password))
+    session = db.session()
+    session.add(user)
+    session.flush()
+    audit.record("user.registered", "user", user.id, actor_id=user.id)
+    send_confirmation(user)
+    return user
+
+
+def send_confirmation(user: User) -> None:
+    token = _serializer("confirm").dumps({"u": user.id, "e": user.email})
+    send_mail(
+        user.email,
+        "Confirm your email address",
+        f"Hello {user.name},\n\nPlease confirm your email address by opening this link:\n\n"
+        f"{_absolute('auth.confirm', token=token)}\n\nThe link works for 3 days.",
+    )
+
+
+def confirm_email(token: str) -> User:
+    try:
+        data = _serializer("confirm").loads(token, max_age=CONFIRM_MAX_AGE)
+    except SignatureExpired:
+        raise AccountError("This confirmation link has expired. Sign in to get a new one.") from None
+    except BadSignature:
+        raise AccountError("This confirmation link is not valid. Check that you copied all of it.") from None
+    user = db.session().get(User, data.get("u"))
+    if user is None or user.email != data.get("e"):
+        raise AccountError("This confirmation link is not valid. Check that you copied all of it.")
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        audit.record("user.email_confirmed", "user", user.id, actor_id=user.id)
+        db.session().flush()
+    return user
+
+
+@dataclass
+class SignInResult:
+    user: User | None
+    needs_confirmation: bool = False
+
+
+def authenticate(email: str, password: str) -> SignInResult:
+    """Check a password. The answer for an unknown email and a wrong password is the same."""
+    user = find_user(email)
+    if user is None:
+        try:
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return SignInResult(None)
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return SignInResult(None)
+    if not user.is_active:
+        return SignInResult(None)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    if user.email_confirmed_at is None:
+        send_confirmation(user)
+        return SignInResult(user, needs_confirmation=True)
+    user.last_signin_at = utcnow()
+    audit.record("user.signed_in", "user", user.id, actor_id=user.id)
+    db.session().flush()
+    return SignInResult(user)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    try:
+        _hasher.verify(user.password_hash, current_password)
+    except (VerificationError, InvalidHashError):
+        raise AccountError("Your current password is not right.") from None
+    _set_password(user, new_password, action="user.password_changed")
+
+
+def _set_password(user: User, new_password: str, *, action: str) -> None:
+    check_password_strength(new_password)
+    user.password_hash = hash_password(new_password)
+    # Every session and remember-me cookie carries the epoch; bumping it signs them all out.
+    user.session_epoch += 1
+    audit.record(action, "user", user.id, actor_id=user.id)
+    db.session().flush()
+    send_mail(
+        user.email,
+        "Your password was changed",
+        f"Hello {user.name},\n\nThe password of your Care Quality Mark account was just changed, and "
+        "every other session was signed out. If you did not do this, reset your password now at "
+        f"{_absolute('auth.reset_request')} and tell the certification office.",
+    )
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the account exists; say nothing about it either way."""
+    user = find_user(email)
+    if user is None or not user.is_active:
+        return
+    # The token is bound to the current password hash: once used (or the password changed
+    # any other way) it no longer matches, so a token works once.
+    token = _serializer("reset").dumps({"u": user.id, "h": user.password_hash[-16:]})
+    send_mail(
+        user.email,
+        "Reset your password",
+        f"Hello {user.name},\n\nTo choose a new password, open this link within an hour:\n\n"
+        f"{_absolute('auth.reset', token=token)}\n\nIf you did not ask for this, you can ignore this message.",
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    try:
+        data = _serializer("reset").loads(token, max_age=RESET_MAX_AGE)
+    except SignatureExpired:
+        raise AccountError("This reset link has expired. Ask for a new one.") from None
+    except BadSignature:
+        raise AccountError("This reset link is not valid. Ask for a new one.") from None
+    user = db.session().get(User, data.get("u"))
+    if user is None or user.password_hash[-16:] != data.get("h"):
+        raise AccountError("This reset link has already been used. Ask for a new one.")
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_for_reset_token(token)
+    _set_password(user, new_password, action="user.password_reset")
+    if user.email_confirmed_at is None:
+        # Following a link sent to the address proves the address.
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+def create_staff_user(email: str, name: str, password: str, roles: list[str], *, confirmed: bool = True) -> User:
+    """Used by `qualitymark users create` and the demo data."""
+    unknown = [role for role in roles if role not in STAFF_ROLES]
+    if unknown:
+        raise AccountError(f"Unknown role {unknown[0]!r}: choose from {', '.join(STAFF_ROLES)}.")
+    check_password_strength(password)
+    if find_user(email) is not None:
+        raise AccountError(f"There is already an account for {normalise_email(email)}.")
+    user = User(
+        name=name.strip(),
+        email=normalise_email(email),
+        password_hash=hash_password(password),
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
+    session = db.session()
+    session.add(user)
+    session.flush()
+    for role in roles:
+        grant_role(user, role, granted_by=None)
+    audit.record("user.created", "user", user.id, actor_id=None, changes={"roles": roles})
+    return user
+
+
+def grant_role(user: User, role: str, *, granted_by: User | None) -> None:
+    if role not in STAFF_ROLES:
+        raise AccountError(f"Unknown role {role!r}: choose from {', '.join(STAFF_ROLES)}.")
+    session = db.session()
+    exists = session.exec(select(StaffRole).where(StaffRole.user_id == user.id, StaffRole.role == role)).first()
+    if exists:
+        return
+    session.add(StaffRole(user_id=user.id, role=role, granted_by_id=granted_by.id if granted_by else None))
+    session.flush()
+    session.refresh(user, ["staff_roles"])
+    audit.record("user.role_granted", "user", user.id, actor_id=granted_by.id if granted_by else None,
+                 changes={"role": role})
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader: the id carries the session epoch, see User.get_id."""
+    try:
+        user_id, epoch = (int(part) for part in session_id.split(":", 1))
+    except ValueError:
+        return None
+    user = db.session().get(User, user_id)
+    if user is None or not user.is_active or user.session_epoch != epoch:
+        return None
+    return user

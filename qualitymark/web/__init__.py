@@ -1,0 +1,108 @@
+"""The web layer: blueprints, error pages, security headers."""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+# No inline script or style anywhere: everything is served from /static by the app itself.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+ERROR_TEXT = {
+    400: ("The request could not be understood", "Something in what was sent did not make sense to us. Go back, check the form and try again."),
+    403: ("You cannot open this page", "Your account does not have access to this page. If you think it should, ask your co-op's owner or the certification office."),
+    404: ("Page not found", "We could not find this page. If you typed the address, check it; if you followed a link, it may be out of date."),
+    405: ("That action is not available here", "This page cannot be used that way. Go back and use the page's own buttons."),
+    413: ("The file is too large", "The file you sent is larger than we accept. Make it smaller (for example, scan at a lower resolution or split it) and try again."),
+    429: ("Too many attempts", "You have tried this too many times in a short while. Wait a few minutes, then try again."),
+    500: ("Something went wrong on our side", "We could not finish what you asked. Nothing you had already saved is lost. Please try again in a moment; if it keeps happening, tell the certification office."),
+}
+
+
+def _error_page(code: int, detail: str | None = None):
+    title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
+    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+
+
+def init_app(app: Flask) -> None:
+    from qualitymark.extensions import login_manager
+    from qualitymark.services.accounts import load_user
+    from qualitymark.web import account, auth, main
+
+    login_manager.login_view = "auth.signin"
+    login_manager.login_message = "Please sign in to open that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
+
+    @app.before_request
+    def _request_id():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers["X-Request-ID"] = g.get("request_id", "")
+        if app.config.get("HSTS"):
+            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return _error_page(
+            400,
+            "This form could not be accepted because its security token was missing or out of date "
+            "(this happens when a page has been open for a long time, or cookies are blocked). "
+            "Go back, reload the page and send the form again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        if error.code == 429:
+            return _error_page(429)
+        return _error_page(error.code, getattr(error, "qualitymark_message", None))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        if isinstance(error, HTTPException):
+            return _http_error(error)
+        log.exception("unhandled error (request %s)", g.get("request_id"))
+        return _error_page(InternalServerError.code)
+
+    @app.context_processor
+    def _globals():
+        return {"base_url": app.config["BASE_URL"]}

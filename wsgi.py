@@ -1,0 +1,3 @@
+from qualitymark import create_app
+
+app = create_app()
