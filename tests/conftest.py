@@ -9,7 +9,6 @@ In CI (CI=true) a missing service is an error, not a skip: nothing is skipped si
 """
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from pathlib import Path
@@ -22,22 +21,9 @@ from qualitymark import create_app
 from qualitymark.clock import set_clock
 from qualitymark.config import load_settings
 
-from helpers import PASSWORD, Auth
+from helpers import PASSWORD, PG_URL, Auth, app_environment, need
 
 REPO = Path(__file__).resolve().parents[1]
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-PG_URL = os.environ.get("QUALITYMARK_TEST_DATABASE_URL")
-REDIS_URL = os.environ.get("QUALITYMARK_TEST_REDIS_URL")
-TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-000"
-
-
-def need(service: str, variable: str) -> None:
-    message = f"{service} tests need {variable} (e.g. via .ci/run); not set, so they are skipped in this run."
-    if IN_CI:
-        pytest.fail(f"CI must run the {service} tests, but {variable} is not set.")
-    pytest.skip(message)
-
-
 def upgrade(url: str) -> None:
     from qualitymark.cli import upgrade_database
 
@@ -98,18 +84,6 @@ def database_url(request, tmp_path) -> str:
 
 
 # --- the app --------------------------------------------------------------------------------
-
-def app_environment(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:
-    return {
-        "QUALITYMARK_ENV": "testing",
-        "QUALITYMARK_INSTANCE_DIR": str(tmp_path / "instance"),
-        "QUALITYMARK_DATABASE_URL": database_url,
-        "QUALITYMARK_SECRET_KEY": TEST_SECRET,
-        "QUALITYMARK_BASE_URL": "http://localhost",
-        "QUALITYMARK_MAIL_BACKEND": "memory",
-        **extra,
-    }
-
 
 @pytest.fixture
 def make_app(tmp_path, database_url):

@@ -1,10 +1,38 @@
 """Helpers the tests share: posting forms as a browser would, signing in."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
 
 PASSWORD = "correct horse battery"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_URL = os.environ.get("QUALITYMARK_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("QUALITYMARK_TEST_REDIS_URL")
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-000"
+
+
+def need(service: str, variable: str) -> None:
+    message = f"{service} tests need {variable} (e.g. via .ci/run); not set, so they are skipped in this run."
+    if IN_CI:
+        pytest.fail(f"CI must run the {service} tests, but {variable} is not set.")
+    pytest.skip(message)
+
+
+def app_environment(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:
+    return {
+        "QUALITYMARK_ENV": "testing",
+        "QUALITYMARK_INSTANCE_DIR": str(tmp_path / "instance"),
+        "QUALITYMARK_DATABASE_URL": database_url,
+        "QUALITYMARK_SECRET_KEY": TEST_SECRET,
+        "QUALITYMARK_BASE_URL": "http://localhost",
+        "QUALITYMARK_MAIL_BACKEND": "memory",
+        **extra,
+    }
+
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from conftest import REDIS_URL, app_environment, need
+from helpers import REDIS_URL, app_environment, need
 from qualitymark import db
 from qualitymark.jobs import enqueue, task
 from qualitymark.models.jobs import JobRecord
