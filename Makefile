@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install migrate demo clean-instance
+.PHONY: run test install migrate publish demo clean-instance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,10 @@ install: $(INSTALLED)
 migrate: install
 	$(BIN)/qualitymark db upgrade
 
-demo: migrate
+publish: migrate
+	$(BIN)/qualitymark rubrics publish
+
+demo: publish
 	$(BIN)/qualitymark demo
 
 run: demo

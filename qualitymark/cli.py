@@ -137,6 +137,82 @@ def jobs_list():
     click.echo(f"{len(rows)} job(s) not done.")
 
 
+# --- rubrics --------------------------------------------------------------------------------
+
+@click.group("rubrics", cls=AppGroup, help="Versioned YAML rubrics: validate, publish, diff, retire.")
+def rubrics_group():
+    pass
+
+
+def _default_criteria() -> list[Path]:
+    from qualitymark.config import load_settings
+
+    return [load_settings().criteria_dir]
+
+
+@rubrics_group.command("validate", with_appcontext=False,
+                       help="Check rubric files (default: the criteria/ folder). Exit 0 when all are valid, 1 otherwise.")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def rubrics_validate(paths):
+    from qualitymark.rubrics import validate_paths
+
+    results = validate_paths(paths or _default_criteria())
+    failed = 0
+    for result in results:
+        for line in result.report():
+            click.echo(line, err=not result.ok)
+        failed += not result.ok
+    total = len(results)
+    click.echo(f"{total - failed} of {total} rubric file(s) valid.", err=bool(failed))
+    sys.exit(1 if failed else 0)
+
+
+@rubrics_group.command("publish", help="Publish every valid version in criteria/ (unchanged ones are skipped).")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def rubrics_publish(paths):
+    from qualitymark.services.rubrics import publish_paths
+
+    report = publish_paths(paths or [current_app.config["SETTINGS"].criteria_dir])
+    if not report.ok:
+        for line in report.errors:
+            click.echo(line, err=True)
+        click.echo("Nothing was published.", err=True)
+        sys.exit(1)
+    db.commit()
+    for label in report.published:
+        click.echo(f"Published {label}.")
+    for label in report.unchanged:
+        click.echo(f"{label} is already published and unchanged.")
+
+
+@rubrics_group.command("diff", help="What changed between two published versions of a scheme.")
+@click.argument("scheme")
+@click.argument("old")
+@click.argument("new")
+def rubrics_diff(scheme, old, new):
+    from qualitymark.services.rubrics import RubricError, diff_versions
+
+    try:
+        difference = diff_versions(scheme, old, new)
+    except RubricError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(str(difference))
+
+
+@rubrics_group.command("retire", help="Stop new applications on a version; existing ones are not touched.")
+@click.argument("scheme")
+@click.argument("version")
+def rubrics_retire(scheme, version):
+    from qualitymark.services.rubrics import RubricError, retire_version
+
+    try:
+        retire_version(scheme, version)
+    except RubricError as error:
+        raise click.ClickException(str(error)) from None
+    db.commit()
+    click.echo(f"Retired {scheme} {version}: no new applications can start on it.")
+
+
 # --- demo -----------------------------------------------------------------------------------
 
 @click.command("demo", help="Create demo accounts and data (development only). Safe to run again.")
@@ -162,7 +238,7 @@ def config_table():
 
 
 def register_commands(app) -> None:
-    for group in (db_group, users_group, jobs_group):
+    for group in (db_group, users_group, jobs_group, rubrics_group):
         app.cli.add_command(group)
     for command in (demo, config_table):
         if command.name not in app.cli.commands:

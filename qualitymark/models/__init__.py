@@ -3,11 +3,26 @@ from qualitymark.models.accounts import (  # noqa: F401
     LOCALES,
     MEMBERSHIP_ROLES,
     STAFF_ROLES,
+    STAKEHOLDER_KINDS,
+    Consortium,
+    ConsortiumMembership,
+    Invitation,
     Membership,
     Organisation,
     StaffRole,
+    StakeholderClass,
     User,
+)
+from qualitymark.models.applications import (  # noqa: F401
+    AgreementAcceptance,
+    Application,
+    ApplicationRound,
+    ChangeRequest,
+    CriterionResponse,
+    EvidenceCriterion,
+    EvidenceItem,
 )
 from qualitymark.models.audit import AuditEvent  # noqa: F401
 from qualitymark.models.base import metadata  # noqa: F401
 from qualitymark.models.jobs import JobRecord  # noqa: F401
+from qualitymark.models.rubrics import RubricIntegrityError, RubricVersion  # noqa: F401

@@ -74,14 +74,73 @@ class StaffRole(SQLModel, table=True):
 
 
 class Organisation(SQLModel, table=True):
-    """A co-operative. The full profile arrives with the applications feature."""
+    """A co-operative: its profile, the classes of its members and their votes."""
 
     __tablename__ = "organisation"
+    __table_args__ = (
+        CheckConstraint(
+            "coop_type IN ('worker', 'consumer', 'multi_stakeholder', 'user_led', 'social')", name="coop_type_known"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     slug: str = Field(max_length=80, unique=True)
+    legal_form: str = Field(default="", max_length=120)
+    registered_number: str = Field(default="", max_length=40)
+    region: str = Field(default="", max_length=120, index=True)
+    coop_type: str = Field(default="multi_stakeholder", max_length=20)
+    # One service per line, as the co-op describes them (home care, supported living, ...).
+    services: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def service_list(self) -> list[str]:
+        return [line.strip() for line in self.services.splitlines() if line.strip()]
+
+
+STAKEHOLDER_KINDS = (
+    "people_using_services", "workers", "volunteers", "family_members", "supporters", "investors",
+)
+
+
+class StakeholderClass(SQLModel, table=True):
+    __tablename__ = "stakeholder_class"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "kind"),
+        CheckConstraint(
+            "kind IN ('people_using_services', 'workers', 'volunteers', 'family_members', 'supporters', 'investors')",
+            name="kind_known",
+        ),
+        CheckConstraint("member_count >= 0", name="member_count_not_negative"),
+        CheckConstraint("voting_share_basis_points BETWEEN 0 AND 10000", name="voting_share_is_a_percentage"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=30)
+    member_count: int = Field(default=0)
+    # Hundredths of a percent: exact, and no floats in the database.
+    voting_share_basis_points: int = Field(default=0)
+
+
+class Consortium(SQLModel, table=True):
+    """A consortium or network of co-ops. Sharing one is a conflict of interest for assessors."""
+
+    __tablename__ = "consortium"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+
+
+class ConsortiumMembership(SQLModel, table=True):
+    __tablename__ = "consortium_membership"
+    __table_args__ = (UniqueConstraint("organisation_id", "consortium_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    consortium_id: int = Field(foreign_key="consortium.id", index=True, ondelete="CASCADE")
 
 
 class Membership(SQLModel, table=True):
@@ -96,3 +155,25 @@ class Membership(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
     role: str = Field(default="member", max_length=20)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Invitation(SQLModel, table=True):
+    """An owner's invitation to join a co-op. Only the SHA-256 of the emailed token is kept."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'member')", name="role_known"),
+        CheckConstraint("(accepted_at IS NULL) = (accepted_by_id IS NULL)", name="accepted_by_someone"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    email: str = Field(max_length=254)
+    role: str = Field(default="member", max_length=20)
+    token_hash: str = Field(max_length=64, unique=True)
+    invited_by_id: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accepted_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -48,7 +48,7 @@ def _error_page(code: int, detail: str | None = None):
 def init_app(app: Flask) -> None:
     from qualitymark.extensions import login_manager
     from qualitymark.services.accounts import load_user
-    from qualitymark.web import account, auth, main
+    from qualitymark.web import account, applications, auth, evidence, main, organisations, rubrics
 
     login_manager.login_view = "auth.signin"
     login_manager.login_message = "Please sign in to open that page."
@@ -59,6 +59,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(rubrics.bp)
+    app.register_blueprint(organisations.bp)
+    app.register_blueprint(applications.bp)
+    app.register_blueprint(evidence.bp)
 
     @app.before_request
     def _request_id():
@@ -106,3 +110,8 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {"base_url": app.config["BASE_URL"]}
+
+    from qualitymark.rubrics import text
+
+    # Rubric texts are a string or {en, cy}: `{{ value | t }}` picks the page's language.
+    app.jinja_env.filters["t"] = lambda value: text(value, g.get("lang", "en")) if value is not None else ""

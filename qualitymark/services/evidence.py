@@ -1,0 +1,143 @@
+"""Evidence files: stored outside the web root under random keys, recognised by their SHA-256,
+shown only to those who may read the application."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from flask import current_app
+from sqlmodel import select
+
+from qualitymark import db
+from qualitymark.models.accounts import STAKEHOLDER_KINDS, User
+from qualitymark.models.applications import EVIDENCE_TYPES, Application, EvidenceCriterion, EvidenceItem
+from qualitymark.services import audit
+from qualitymark.services.applications import ApplicationError, _require_editable, rubric_for
+from qualitymark.storage import DirectoryStore, UploadError
+from qualitymark.filetypes import sanitise_filename
+
+EVIDENCE_TYPE_LABELS = {
+    "policy": "Policy or procedure", "minutes": "Minutes of a meeting", "register": "Register or list",
+    "survey": "Survey results", "feedback": "Feedback or complaints log", "accounts": "Accounts or financial report",
+    "report": "Report (e.g. inspection)", "plan": "Plan or strategy", "photo": "Photo",
+    "testimony": "Testimony or story", "training": "Training record", "other": "Something else",
+}
+
+
+def store() -> DirectoryStore:
+    return DirectoryStore(current_app.config["SETTINGS"].evidence_dir)
+
+
+class DuplicateEvidence(ApplicationError):
+    def __init__(self, existing: EvidenceItem):
+        super().__init__(
+            f"This file is already uploaded, as “{existing.original_name}” "
+            f"({existing.uploaded_at:%-d %B %Y}). The criteria you ticked are now linked to it too."
+        )
+        self.existing = existing
+
+
+@dataclass
+class EvidenceDetails:
+    description: str
+    evidence_type: str
+    criteria: list[str]
+    stakeholder_kind: str | None
+
+
+def _check_details(application: Application, details: EvidenceDetails) -> None:
+    if details.evidence_type not in EVIDENCE_TYPES:
+        raise ApplicationError("Choose what kind of evidence this is.")
+    if details.stakeholder_kind and details.stakeholder_kind not in STAKEHOLDER_KINDS:
+        raise ApplicationError("Choose whose voice this evidence carries from the list.")
+    _version, rubric = rubric_for(application)
+    known = {criterion.id for criterion in rubric.criteria()}
+    unknown = [cid for cid in details.criteria if cid not in known]
+    if unknown:
+        raise ApplicationError(f"Criterion {unknown[0]} is not in this application's rubric.")
+
+
+def add_evidence(application: Application, stream: BinaryIO, original_name: str, details: EvidenceDetails,
+                 *, actor: User) -> EvidenceItem:
+    _require_editable(application)
+    _check_details(application, details)
+    files = store()
+    try:
+        stored = files.save(stream, max_bytes=current_app.config["SETTINGS"].max_upload_bytes)
+    except UploadError as error:
+        raise ApplicationError(error.message) from None
+    session = db.session()
+    existing = session.exec(select(EvidenceItem).where(
+        EvidenceItem.application_id == application.id, EvidenceItem.sha256 == stored.sha256)).first()
+    if existing is not None:
+        files.delete(stored.key)
+        _link(existing, details.criteria)
+        audit.record("evidence.relinked", "application", application.id, actor_id=actor.id,
+                     changes={"evidence_id": existing.id, "criteria": details.criteria})
+        raise DuplicateEvidence(existing)
+    item = EvidenceItem(
+        application_id=application.id, storage_key=stored.key, sha256=stored.sha256, size_bytes=stored.size,
+        mime_type=stored.detected.content_type, original_name=sanitise_filename(original_name),
+        description=details.description.strip(), evidence_type=details.evidence_type,
+        stakeholder_kind=details.stakeholder_kind or None, round_added=application.current_round,
+        uploaded_by_id=actor.id,
+    )
+    session.add(item)
+    session.flush()
+    _link(item, details.criteria)
+    audit.record("evidence.added", "application", application.id, actor_id=actor.id,
+                 changes={"evidence_id": item.id, "sha256": item.sha256, "name": item.original_name,
+                          "kind": stored.detected.kind, "criteria": sorted(details.criteria)})
+    return item
+
+
+def _link(item: EvidenceItem, criteria: list[str]) -> None:
+    session = db.session()
+    linked = set(session.exec(select(EvidenceCriterion.criterion_id).where(
+        EvidenceCriterion.evidence_id == item.id)).all())
+    for criterion_id in sorted(set(criteria) - linked):
+        session.add(EvidenceCriterion(evidence_id=item.id, criterion_id=criterion_id))
+    session.flush()
+
+
+def update_links(application: Application, item: EvidenceItem, criteria: list[str], *, actor: User) -> None:
+    _require_editable(application)
+    _check_details(application, EvidenceDetails("", item.evidence_type, criteria, None))
+    session = db.session()
+    for link in session.exec(select(EvidenceCriterion).where(EvidenceCriterion.evidence_id == item.id)).all():
+        if link.criterion_id not in criteria:
+            session.delete(link)
+    session.flush()
+    _link(item, criteria)
+    audit.record("evidence.links_changed", "application", application.id, actor_id=actor.id,
+                 changes={"evidence_id": item.id, "criteria": sorted(criteria)})
+
+
+def remove_evidence(application: Application, item: EvidenceItem, *, actor: User) -> None:
+    """Only evidence added in the round being edited can be removed: earlier rounds' evidence is
+    part of what was submitted and stays on record (it can be unlinked instead)."""
+    _require_editable(application)
+    if item.round_added != application.current_round:
+        raise ApplicationError(
+            "This file was part of an earlier, submitted round, so it stays on record. "
+            "You can untick all its criteria instead."
+        )
+    session = db.session()
+    for link in session.exec(select(EvidenceCriterion).where(EvidenceCriterion.evidence_id == item.id)).all():
+        session.delete(link)
+    session.delete(item)
+    session.flush()
+    audit.record("evidence.removed", "application", application.id, actor_id=actor.id,
+                 changes={"evidence_id": item.id, "sha256": item.sha256, "name": item.original_name})
+    # The file goes only once the database agrees: after the commit, via a job.
+    from qualitymark.jobs import enqueue
+
+    enqueue("delete_evidence_file", storage_key=item.storage_key)
+
+
+def get_item(application: Application, evidence_id: int) -> EvidenceItem | None:
+    item = db.session().get(EvidenceItem, evidence_id)
+    # An id from another application is treated as unknown: no hint that it exists.
+    if item is None or item.application_id != application.id:
+        return None
+    return item

@@ -1,0 +1,302 @@
+"""Co-op profiles, their member classes and votes, and their people."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import current_app, url_for
+from sqlmodel import select
+
+from qualitymark import db
+from qualitymark.clock import utcnow
+from qualitymark.mail import send_mail
+from qualitymark.models.accounts import (
+    STAKEHOLDER_KINDS,
+    Consortium,
+    ConsortiumMembership,
+    Invitation,
+    Membership,
+    Organisation,
+    StakeholderClass,
+    User,
+)
+from qualitymark.services import audit
+
+INVITATION_DAYS = 14
+USER_LED_THRESHOLD_BASIS_POINTS = 5100
+
+STAKEHOLDER_LABELS = {
+    "people_using_services": "People using services",
+    "workers": "Workers",
+    "volunteers": "Volunteers",
+    "family_members": "Family members and carers",
+    "supporters": "Supporters",
+    "investors": "Investors",
+}
+COOP_TYPE_LABELS = {
+    "worker": "Worker co-op",
+    "consumer": "Consumer co-op",
+    "multi_stakeholder": "Multi-stakeholder co-op",
+    "user_led": "User-led co-op",
+    "social": "Social co-operative",
+}
+
+
+class OrganisationError(ValueError):
+    """Something a person can fix; the message says what."""
+
+
+def get_by_slug(slug: str) -> Organisation | None:
+    return db.session().exec(select(Organisation).where(Organisation.slug == slug)).first()
+
+
+def _slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60] or "co-op"
+    candidate, number = slug, 2
+    while get_by_slug(candidate) is not None:
+        candidate, number = f"{slug}-{number}", number + 1
+    return candidate
+
+
+@dataclass
+class Profile:
+    name: str
+    legal_form: str
+    registered_number: str
+    region: str
+    coop_type: str
+    services: str
+    consortia: list[str]
+    # kind -> (member count, voting share in percent as a Decimal)
+    stakeholders: dict[str, tuple[int, Decimal]]
+
+
+def _validate(profile: Profile) -> None:
+    if profile.coop_type not in COOP_TYPE_LABELS:
+        raise OrganisationError("Choose the kind of co-op.")
+    unknown = set(profile.stakeholders) - set(STAKEHOLDER_KINDS)
+    if unknown:
+        raise OrganisationError(f"Unknown member class: {sorted(unknown)[0]}.")
+    total = sum(share for _count, share in profile.stakeholders.values())
+    if total > 100:
+        raise OrganisationError(f"The voting shares add up to {total}%; they can add up to 100% at most.")
+
+
+def create_organisation(profile: Profile, *, owner: User) -> Organisation:
+    _validate(profile)
+    organisation = Organisation(slug=_slugify(profile.name), name=profile.name.strip())
+    session = db.session()
+    session.add(organisation)
+    _apply(organisation, profile)
+    session.flush()
+    session.add(Membership(user_id=owner.id, organisation_id=organisation.id, role="owner"))
+    session.flush()
+    session.refresh(owner, ["memberships"])
+    audit.record("organisation.created", "organisation", organisation.id, actor_id=owner.id,
+                 changes={"name": organisation.name})
+    return organisation
+
+
+def update_organisation(organisation: Organisation, profile: Profile, *, actor: User) -> None:
+    _validate(profile)
+    before = describe(organisation)
+    _apply(organisation, profile)
+    organisation.updated_at = utcnow()
+    db.session().flush()
+    after = describe(organisation)
+    changed = {key: {"before": before[key], "after": after[key]} for key in after if before.get(key) != after[key]}
+    audit.record("organisation.updated", "organisation", organisation.id, actor_id=actor.id, changes=changed)
+
+
+def _apply(organisation: Organisation, profile: Profile) -> None:
+    session = db.session()
+    organisation.name = profile.name.strip()
+    organisation.legal_form = profile.legal_form.strip()
+    organisation.registered_number = profile.registered_number.strip()
+    organisation.region = profile.region.strip()
+    organisation.coop_type = profile.coop_type
+    organisation.services = "\n".join(line.strip() for line in profile.services.splitlines() if line.strip())
+    session.flush()
+    existing = {row.kind: row for row in stakeholder_classes(organisation)}
+    for kind in STAKEHOLDER_KINDS:
+        count, share = profile.stakeholders.get(kind, (0, Decimal(0)))
+        basis_points = int((Decimal(share) * 100).to_integral_value())
+        row = existing.get(kind)
+        if count == 0 and basis_points == 0:
+            if row is not None:
+                session.delete(row)
+            continue
+        if row is None:
+            row = StakeholderClass(organisation_id=organisation.id, kind=kind)
+            session.add(row)
+        row.member_count = count
+        row.voting_share_basis_points = basis_points
+    wanted = {name.strip() for name in profile.consortia if name.strip()}
+    current = {consortium.name: link for consortium, link in consortia_of(organisation)}
+    for name, link in current.items():
+        if name not in wanted:
+            session.delete(link)
+    for name in wanted - set(current):
+        consortium = session.exec(select(Consortium).where(Consortium.name == name)).first()
+        if consortium is None:
+            consortium = Consortium(name=name)
+            session.add(consortium)
+            session.flush()
+        session.add(ConsortiumMembership(organisation_id=organisation.id, consortium_id=consortium.id))
+    session.flush()
+
+
+def stakeholder_classes(organisation: Organisation) -> list[StakeholderClass]:
+    rows = db.session().exec(
+        select(StakeholderClass).where(StakeholderClass.organisation_id == organisation.id)
+    ).all()
+    order = {kind: index for index, kind in enumerate(STAKEHOLDER_KINDS)}
+    return sorted(rows, key=lambda row: order[row.kind])
+
+
+def consortia_of(organisation: Organisation) -> list[tuple[Consortium, ConsortiumMembership]]:
+    return list(db.session().exec(
+        select(Consortium, ConsortiumMembership)
+        .join(ConsortiumMembership, ConsortiumMembership.consortium_id == Consortium.id)
+        .where(ConsortiumMembership.organisation_id == organisation.id)
+        .order_by(Consortium.name)
+    ).all())
+
+
+def describe(organisation: Organisation) -> dict:
+    return {
+        "name": organisation.name, "legal_form": organisation.legal_form,
+        "registered_number": organisation.registered_number, "region": organisation.region,
+        "coop_type": organisation.coop_type, "services": organisation.services,
+        "stakeholders": {row.kind: [row.member_count, row.voting_share_basis_points]
+                         for row in stakeholder_classes(organisation)},
+        "consortia": sorted(consortium.name for consortium, _link in consortia_of(organisation)),
+    }
+
+
+@dataclass
+class UserLedCheck:
+    applies: bool
+    share_basis_points: int
+    met: bool
+
+    @property
+    def share_percent(self) -> str:
+        return f"{Decimal(self.share_basis_points) / 100:.2f}".rstrip("0").rstrip(".")
+
+
+def user_led_check(organisation: Organisation) -> UserLedCheck:
+    """For a co-op that calls itself user-led: do people using services hold at least 51% of votes?"""
+    share = sum(row.voting_share_basis_points for row in stakeholder_classes(organisation)
+                if row.kind == "people_using_services")
+    return UserLedCheck(
+        applies=organisation.coop_type == "user_led",
+        share_basis_points=share,
+        met=share >= USER_LED_THRESHOLD_BASIS_POINTS,
+    )
+
+
+# --- people -------------------------------------------------------------------------------------
+
+def members(organisation: Organisation) -> list[tuple[Membership, User]]:
+    return list(db.session().exec(
+        select(Membership, User).join(User, User.id == Membership.user_id)
+        .where(Membership.organisation_id == organisation.id).order_by(User.name)
+    ).all())
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_member(organisation: Organisation, email: str, role: str, *, inviter: User) -> Invitation:
+    from qualitymark.services.accounts import normalise_email
+
+    email = normalise_email(email)
+    if role not in ("owner", "member"):
+        raise OrganisationError("Choose owner or member.")
+    for membership, user in members(organisation):
+        if user.email == email:
+            raise OrganisationError(f"{email} is already a member of {organisation.name}.")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        organisation_id=organisation.id, email=email, role=role, token_hash=_hash_token(token),
+        invited_by_id=inviter.id, expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+    )
+    db.session().add(invitation)
+    db.session().flush()
+    audit.record("organisation.member_invited", "organisation", organisation.id, actor_id=inviter.id,
+                 changes={"email": email, "role": role})
+    link = current_app.config["BASE_URL"] + url_for("organisations.accept_invitation", token=token)
+    send_mail(
+        email,
+        f"You are invited to join {organisation.name} on the Care Quality Mark",
+        f"Hello,\n\n{inviter.name} has invited you to join {organisation.name} as {'an owner' if role == 'owner' else 'a member'} "
+        f"on the Care Quality Mark service.\n\nTo accept, open this link within {INVITATION_DAYS} days and sign in "
+        f"(or create an account) with this email address:\n\n{link}\n\nIf you were not expecting this, ignore this message.",
+    )
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation:
+    invitation = db.session().exec(select(Invitation).where(Invitation.token_hash == _hash_token(token))).first()
+    if invitation is None or invitation.revoked_at is not None:
+        raise OrganisationError("This invitation link is not valid. Ask the co-op's owner to invite you again.")
+    if invitation.accepted_at is not None:
+        raise OrganisationError("This invitation has already been used.")
+    if invitation.expires_at < utcnow():
+        raise OrganisationError("This invitation has expired. Ask the co-op's owner to invite you again.")
+    return invitation
+
+
+def accept_invitation(token: str, user: User) -> Organisation:
+    invitation = find_invitation(token)
+    if invitation.email != user.email:
+        raise OrganisationError(
+            f"This invitation was sent to a different email address. Sign in with the account for that "
+            "address (or create one), then open the link again."
+        )
+    organisation = db.session().get(Organisation, invitation.organisation_id)
+    invitation.accepted_at = utcnow()
+    invitation.accepted_by_id = user.id
+    existing = db.session().exec(select(Membership).where(
+        Membership.user_id == user.id, Membership.organisation_id == organisation.id)).first()
+    if existing is None:
+        db.session().add(Membership(user_id=user.id, organisation_id=organisation.id, role=invitation.role))
+    db.session().flush()
+    db.session().refresh(user, ["memberships"])
+    audit.record("organisation.member_joined", "organisation", organisation.id, actor_id=user.id,
+                 changes={"role": invitation.role})
+    return organisation
+
+
+def _owners(organisation: Organisation) -> list[Membership]:
+    return [membership for membership, _user in members(organisation) if membership.role == "owner"]
+
+
+def change_role(organisation: Organisation, membership: Membership, role: str, *, actor: User) -> None:
+    if role not in ("owner", "member"):
+        raise OrganisationError("Choose owner or member.")
+    if membership.role == "owner" and role == "member" and len(_owners(organisation)) == 1:
+        raise OrganisationError("A co-op needs at least one owner. Make someone else an owner first.")
+    before = membership.role
+    membership.role = role
+    db.session().flush()
+    audit.record("organisation.member_role_changed", "organisation", organisation.id, actor_id=actor.id,
+                 changes={"user_id": membership.user_id, "before": before, "after": role})
+
+
+def remove_member(organisation: Organisation, membership: Membership, *, actor: User) -> None:
+    if membership.role == "owner" and len(_owners(organisation)) == 1:
+        raise OrganisationError("A co-op needs at least one owner. Make someone else an owner first.")
+    db.session().delete(membership)
+    db.session().flush()
+    action = "organisation.member_left" if membership.user_id == actor.id else "organisation.member_removed"
+    audit.record(action, "organisation", organisation.id, actor_id=actor.id,
+                 changes={"user_id": membership.user_id})

@@ -1,0 +1,158 @@
+"""Uploading, listing and downloading evidence."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from qualitymark import policy
+from qualitymark.filetypes import Detected, download_name
+from qualitymark.services import applications as application_service
+from qualitymark.services import evidence as service
+from qualitymark.services.organisations import STAKEHOLDER_LABELS
+
+bp = Blueprint("evidence", __name__)
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Choose a file", validators=[FileRequired(message="Choose a file to upload.")],
+                     description="PDF, photos (JPEG, PNG), office documents (Word, Excel, PowerPoint, OpenDocument) or CSV.")
+    description = TextAreaField("What is this file?", validators=[
+        DataRequired(message="Say in a sentence what the file is, so assessors know what they are looking at."),
+        Length(max=2000)])
+    evidence_type = SelectField("Kind of evidence", choices=list(service.EVIDENCE_TYPE_LABELS.items()))
+    stakeholder_kind = SelectField("Whose voice does it carry?", validators=[Optional()],
+                                   choices=[("", "Not about one group")] + list(STAKEHOLDER_LABELS.items()))
+    criteria = CheckboxList("Which criteria does it support?", choices=[])
+    submit = SubmitField("Upload")
+
+
+class LinksForm(FlaskForm):
+    criteria = CheckboxList("Criteria this file supports", choices=[])
+    submit = SubmitField("Save the links")
+
+
+def _load(application_id: int, action: str):
+    application = application_service.get(application_id)
+    if application is None:
+        abort(404)
+    policy.authorise(action, application)
+    return application
+
+
+def _criteria_choices(application):
+    _version, rubric = application_service.rubric_for(application)
+    from qualitymark.rubrics import text
+
+    return [(c.id, f"{c.id} {text(c.title, 'en')}") for c in rubric.criteria()]
+
+
+@bp.route("/applications/<int:application_id>/evidence", methods=["GET", "POST"])
+@login_required
+def index(application_id: int):
+    application = _load(application_id, "application.view")
+    editable = policy.can(current_user, "application.edit", application)
+    form = UploadForm()
+    form.criteria.choices = _criteria_choices(application)
+    if request.method == "GET" and request.args.get("criterion"):
+        form.criteria.data = [request.args["criterion"]]
+    if request.method == "POST":
+        policy.authorise("application.edit", application)
+        if form.validate_on_submit():
+            upload = form.file.data
+            details = service.EvidenceDetails(
+                description=form.description.data, evidence_type=form.evidence_type.data,
+                criteria=form.criteria.data or [], stakeholder_kind=form.stakeholder_kind.data or None)
+            try:
+                item = service.add_evidence(application, upload.stream, upload.filename or "", details,
+                                            actor=current_user)
+            except service.DuplicateEvidence as duplicate:
+                flash(str(duplicate), "info")
+                return redirect(url_for("evidence.index", application_id=application.id))
+            except application_service.ApplicationError as error:
+                form.file.errors.append(str(error))
+            else:
+                note = ""
+                detected_name = download_name(upload.filename, _detected(item))
+                if detected_name != item.original_name:
+                    note = f" It is really a {item.mime_type.split(';')[0]} file, so it will download as “{detected_name}”."
+                flash(f"“{item.original_name}” is uploaded.{note}", "success")
+                return redirect(url_for("evidence.index", application_id=application.id))
+    items = application_service.evidence_items(application)
+    links = {item.id: application_service.criteria_of_evidence(item) for item in items}
+    return render_template("evidence/index.html", application=application, form=form, items=items, links=links,
+                           editable=editable, type_labels=service.EVIDENCE_TYPE_LABELS,
+                           stakeholder_labels=STAKEHOLDER_LABELS)
+
+
+def _detected(item) -> Detected:
+    from qualitymark.filetypes import KINDS
+
+    mime = item.mime_type.split(";")[0]
+    kind = next((k for k in KINDS.values() if k.mime_type == mime), None)
+    return Detected(kind.key, kind.mime_type, kind.label, kind.extension) if kind else \
+        Detected("text", "text/plain", "file", ".bin")
+
+
+@bp.route("/applications/<int:application_id>/evidence/<int:evidence_id>/download")
+@login_required
+def download(application_id: int, evidence_id: int):
+    application = _load(application_id, "evidence.download")
+    item = service.get_item(application, evidence_id)
+    if item is None:
+        abort(404)
+    if item.file_deleted_at is not None:
+        abort(404)
+    path = service.store().path_for(item.storage_key)
+    response = send_file(path, mimetype=item.mime_type, as_attachment=True,
+                         download_name=download_name(item.original_name, _detected(item)),
+                         conditional=True, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/applications/<int:application_id>/evidence/<int:evidence_id>", methods=["GET", "POST"])
+@login_required
+def edit(application_id: int, evidence_id: int):
+    application = _load(application_id, "application.edit")
+    item = service.get_item(application, evidence_id)
+    if item is None:
+        abort(404)
+    form = LinksForm()
+    form.criteria.choices = _criteria_choices(application)
+    if request.method == "GET":
+        form.criteria.data = application_service.criteria_of_evidence(item)
+    if form.validate_on_submit():
+        service.update_links(application, item, form.criteria.data or [], actor=current_user)
+        flash("The links are saved.", "success")
+        return redirect(url_for("evidence.index", application_id=application.id))
+    return render_template("evidence/edit.html", application=application, item=item, form=form)
+
+
+@bp.route("/applications/<int:application_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
+@login_required
+def remove(application_id: int, evidence_id: int):
+    application = _load(application_id, "application.edit")
+    item = service.get_item(application, evidence_id)
+    if item is None:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        service.remove_evidence(application, item, actor=current_user)
+    except application_service.ApplicationError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"“{item.original_name}” is removed.", "success")
+    return redirect(url_for("evidence.index", application_id=application.id))

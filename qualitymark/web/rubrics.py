@@ -1,0 +1,79 @@
+"""The published criteria: public, printable, in English or Welsh, and the YAML source."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, g, render_template, request
+from markupsafe import Markup, escape
+
+from qualitymark.rubrics import text
+from qualitymark.rubrics.diff import describe_rule
+from qualitymark.services import rubrics as rubric_service
+
+bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
+
+LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+
+
+def _language() -> str:
+    lang = request.args.get("lang", "en")
+    return lang if lang in LANGUAGES else "en"
+
+
+def localised(value, lang: str) -> Markup:
+    """The text in `lang`; where Welsh is missing the English is shown, marked as English so a
+    screen reader switches voice."""
+    if value is None:
+        return Markup("")
+    wanted = text(value, lang)
+    english = text(value, "en")
+    if lang != "en" and wanted == english and not (hasattr(value, "cy") and value.cy):
+        return Markup('<span lang="en">{}</span>').format(english)
+    return escape(wanted)
+
+
+def _cache(response: Response, version) -> Response:
+    # A published version never changes; retiring it only changes the index page.
+    response.set_etag(version.content_hash)
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
+
+
+@bp.route("/")
+def index():
+    versions = rubric_service.list_versions()
+    schemes: dict[str, list] = {}
+    for version in versions:
+        schemes.setdefault(version.scheme, []).append(version)
+    return render_template("rubrics/index.html", schemes=schemes)
+
+
+@bp.route("/<scheme>/<version>.yaml")
+def source(scheme: str, version: str):
+    row = rubric_service.get_version(scheme, version)
+    if row is None:
+        abort(404)
+    row.verified_canonical()
+    response = Response(row.source_yaml, content_type="application/yaml; charset=utf-8")
+    response.headers["Content-Disposition"] = f'inline; filename="{scheme}-{version}.yaml"'
+    return _cache(response, row)
+
+
+@bp.route("/<scheme>/<version>")
+def show(scheme: str, version: str):
+    row = rubric_service.get_version(scheme, version)
+    if row is None:
+        abort(404)
+    rubric = rubric_service.rubric_of(row)
+    lang = _language()
+    g.lang = lang
+    scale = {level.level: level for level in rubric.scale}
+    awards = [
+        {"award": award, "rules": [describe_rule(rule.model_dump(mode="json", exclude_none=True)) for rule in award.rules]}
+        for award in rubric.awards
+    ]
+    response = Response(render_template(
+        "rubrics/version.html", row=row, rubric=rubric, lang=lang, languages=LANGUAGES,
+        scale=scale, awards=awards, t=lambda value: localised(value, lang),
+    ))
+    response.vary.add("Accept-Language")
+    return _cache(response, row)
