@@ -31,7 +31,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         REDIS_URL=settings.redis_url,
         QUEUE_NAME="qualitymark",
         BASE_URL=settings.base_url,
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        # The request may carry the form's other fields too; the file itself is held to the exact
+        # limit by the evidence store, with a message that names it.
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),

@@ -1,16 +1,24 @@
-"""Demo data for `make run`: one account per role, with known passwords. Safe to run twice."""
+"""Demo data for `make run`: one account per role with a known password, co-ops and
+applications at different stages. Safe to run twice: what exists is left alone."""
 from __future__ import annotations
+
+import io
+from decimal import Decimal
 
 from sqlmodel import select
 
 from qualitymark import db
-from qualitymark.models.accounts import Membership, Organisation
-from qualitymark.services import accounts
+from qualitymark.agreements import CURRENT_VERSION
+from qualitymark.models.accounts import User
+from qualitymark.models.applications import Application
+from qualitymark.services import accounts, applications, evidence, organisations
+from qualitymark.services.rubrics import list_versions
 
 DEMO_PASSWORD = "demo-password-2026"
 
 DEMO_ACCOUNTS = [
     ("applicant@demo.coop", "Alys Applicant", []),
+    ("member@demo.coop", "Meilyr Member", []),
     ("assessor@demo.coop", "Aled Assessor", ["assessor"]),
     ("assessor2@demo.coop", "Bethan Assessor", ["assessor"]),
     ("officer@demo.coop", "Owain Officer", ["officer"]),
@@ -18,21 +26,85 @@ DEMO_ACCOUNTS = [
     ("admin@demo.coop", "Ada Admin", ["admin"]),
 ]
 
+# A tiny but real PDF for demo evidence.
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _coop(name: str, owner: User, *, coop_type: str, region: str, services: str, stakeholders):
+    slug_existing = db.session().exec(
+        select(organisations.Organisation).where(organisations.Organisation.name == name)).first()
+    if slug_existing is not None:
+        return slug_existing, False
+    profile = organisations.Profile(
+        name=name, legal_form="Co-operative society", registered_number="RS00" + str(len(name)),
+        region=region, coop_type=coop_type, services=services, consortia=["Demo Care Co-op Network"],
+        stakeholders=stakeholders,
+    )
+    return organisations.create_organisation(profile, owner=owner), True
+
+
+def _answer_sections(application: Application, actor: User, section_ids: set[str] | None = None) -> None:
+    _version, rubric = applications.rubric_for(application)
+    current = applications.responses(application)
+    for section in rubric.sections:
+        if section_ids is not None and section.id not in section_ids:
+            continue
+        answers = {
+            criterion.id: applications.Answer(
+                level=3, lock_version=current[criterion.id].lock_version,
+                narrative=f"Demo answer for {criterion.id}: we describe here how we do this, with examples "
+                          "from the last year and what the people we support told us.")
+            for criterion in section.criteria
+        }
+        applications.save_section(application, section, answers, actor=actor)
+
+
+def _evidence_for_mandatory(application: Application, actor: User) -> None:
+    _version, rubric = applications.rubric_for(application)
+    mandatory = [criterion.id for criterion in rubric.criteria() if criterion.mandatory]
+    details = evidence.EvidenceDetails(
+        description="Our rules, safeguarding policy, registration certificate and complaints leaflet (demo file).",
+        evidence_type="policy", criteria=mandatory, stakeholder_kind=None)
+    try:
+        evidence.add_evidence(application, io.BytesIO(DEMO_PDF + f"% {application.id}\n".encode()),
+                              "demo-evidence.pdf", details, actor=actor)
+    except evidence.DuplicateEvidence:
+        pass
+
 
 def create_demo_data() -> list[str]:
-    session = db.session()
-    lines = []
+    lines = ["Demo accounts (development only):"]
     for email, name, roles in DEMO_ACCOUNTS:
-        user = accounts.find_user(email)
-        if user is None:
-            user = accounts.create_staff_user(email, name, DEMO_PASSWORD, roles)
-        lines.append(f"  {email:<24} {', '.join(roles) or 'co-op member (owner)':<24} password: {DEMO_PASSWORD}")
-    coop = session.exec(select(Organisation).where(Organisation.slug == "cwmni-gofal-demo")).first()
-    if coop is None:
-        coop = Organisation(name="Cwmni Gofal Demo Co-operative", slug="cwmni-gofal-demo")
-        session.add(coop)
-        session.flush()
-        applicant = accounts.find_user("applicant@demo.coop")
-        session.add(Membership(user_id=applicant.id, organisation_id=coop.id, role="owner"))
-        session.flush()
-    return ["Demo accounts (development only):", *lines]
+        if accounts.find_user(email) is None:
+            accounts.create_staff_user(email, name, DEMO_PASSWORD, roles)
+        lines.append(f"  {email:<24} {', '.join(roles) or 'co-op member':<24} password: {DEMO_PASSWORD}")
+    applicant = accounts.find_user("applicant@demo.coop")
+    versions = [version for version in list_versions("care-quality-mark") if not version.is_retired]
+    if not versions:
+        lines.append("No rubric is published, so no demo applications were created (run `qualitymark rubrics publish`).")
+        return lines
+
+    draft_coop, new = _coop(
+        "Cwmni Gofal Demo", applicant, coop_type="user_led", region="Gwynedd",
+        services="Home care\nSupported living",
+        stakeholders={"people_using_services": (48, Decimal(55)), "workers": (22, Decimal(35)),
+                      "supporters": (30, Decimal(10))})
+    if new:
+        draft = applications.start_application(draft_coop, versions[0], actor=applicant,
+                                               agreement_version=CURRENT_VERSION, agreement_accepted=True)
+        _answer_sections(draft, applicant, {"A", "B"})
+        lines.append(f"Demo co-op “{draft_coop.name}”: a draft application, sections A and B filled in.")
+
+    submitted_coop, new = _coop(
+        "Gofal Gogledd Demo", applicant, coop_type="multi_stakeholder", region="Conwy",
+        services="Day opportunities\nRespite care",
+        stakeholders={"people_using_services": (60, Decimal(40)), "workers": (35, Decimal(40)),
+                      "family_members": (20, Decimal(20))})
+    if new:
+        submitted = applications.start_application(submitted_coop, versions[0], actor=applicant,
+                                                   agreement_version=CURRENT_VERSION, agreement_accepted=True)
+        _answer_sections(submitted, applicant)
+        _evidence_for_mandatory(submitted, applicant)
+        applications.submit_application(submitted, actor=applicant)
+        lines.append(f"Demo co-op “{submitted_coop.name}”: a submitted application.")
+    return lines

@@ -262,7 +262,7 @@ def _identify(f: BinaryIO, head: bytes) -> Kind | tuple[Kind, str] | Rejected:
     text = _identify_text(f, head, signatures)
     if text is not None:
         return text
-    return _not_accepted(_describe_binary(signatures))
+    return _refuse_binary(signatures)
 
 
 # Images: puremagic knows the signatures, including the ISO-BMFF brands of HEIC.
@@ -331,15 +331,24 @@ def _describe(match) -> str:
     for needle, friendly in _FRIENDLY_NAMES:
         if needle in haystack:
             return friendly
-    return " ".join(match.name.split())
+    return " ".join(match.name.split())  # puremagic's own words: no article, it may be an acronym
 
 
-def _describe_binary(best: list) -> str:
-    # One- to three-byte signatures match random data by chance; naming a format from
+_ARCHIVE_MIMES = {
+    "application/x-7z-compressed", "application/vnd.rar", "application/x-rar-compressed",
+    "application/gzip", "application/x-gzip", "application/x-tar", "application/x-bzip2",
+    "application/x-xz", "application/zstd",
+}
+
+
+def _refuse_binary(best: list) -> Rejected:
+    if best and best[0].confidence >= 0.3 and best[0].mime_type in _ARCHIVE_MIMES:
+        return _archive(_describe(best[0]))
+    # One- and two-byte signatures match random data by chance; naming a format from
     # them would only confuse the person.
     if best and best[0].confidence >= 0.4:
-        return _describe(best[0])
-    return "data we could not recognise"
+        return _not_accepted(_describe(best[0]))
+    return _not_accepted("data we could not recognise")
 
 
 # --- ZIP-based office documents -------------------------------------------------------------
@@ -380,7 +389,7 @@ def _identify_zip_members(zf: zipfile.ZipFile) -> Kind | Rejected:
         declared = "".join(ch for ch in declared if ch.isprintable())
         kind = _ODF_MIMETYPES.get(declared)
         if kind is None:
-            return _not_accepted(f"an OpenDocument file of a type we do not accept: {declared[:80]}")
+            return _not_accepted(f"a document of a type we do not accept: {declared[:80]}")
         # LibreOffice stores Basic macros under Basic/ and other script languages under Scripts/.
         if any(name.startswith(("basic/", "scripts/")) for name in by_lower_name):
             return _macros(kind)
@@ -450,8 +459,8 @@ _CSV_ROWS = 20
 _CSV_DELIMITERS = ",;\t"
 # Openings that browsers treat as markup (WHATWG MIME sniffing) plus XML processing
 # instructions: HTML and SVG can carry scripts, and no evidence needs to be either.
-_MARKUP = re.compile(r"<(\?xml|!doctype|!--|html|head|body|script|iframe|svg|style|title|"
-                     r"div|table|a|b|p|br|h1|font)[\s>/]", re.IGNORECASE)
+_MARKUP = re.compile(r"<(!--|(\?xml|!doctype|html|head|body|script|iframe|svg|style|title|"
+                     r"div|table|a|b|p|br|h1|font)[\s>/])", re.IGNORECASE)
 _SCRIPT_OPENINGS = ("#!", "@echo off")
 _RTF_OPENING = "{\\rtf"
 
@@ -597,23 +606,24 @@ def sanitise_filename(name: str | None) -> str:
     Keeps the base name only, in NFC, without control or format characters, without the
     characters Windows, macOS or Linux refuse in names, at most 120 characters with its
     extension kept. Non-ASCII letters (Welsh, accents, CJK) are kept: they are not unsafe."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = _DRIVE.sub("", _basename(name))
+    name = _DRIVE.sub("", _basename(unicodedata.normalize("NFC", name or "")))
+    name = " ".join(name.split())  # tabs and line breaks become spaces before controls go
     name = "".join(
         ch for ch in name
         if ch in _KEEP_FORMAT_CHARS or unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn"}
     )
-    name = _UNSAFE.sub("", name)
+    # Removing characters can leave a combining mark next to a new base letter.
+    name = unicodedata.normalize("NFC", _UNSAFE.sub("", name))
     name = " ".join(name.split())
     # Leading dots hide files (and ".." climbs); trailing dots and spaces vanish on Windows.
     name = name.lstrip(". ").rstrip(". ")
     stem, ext = _split_extension(name)
+    stem = stem.rstrip(" ")
     if stem.lower() in _WINDOWS_RESERVED:
         stem += "_"
     if len(stem) + len(ext) > _MAX_NAME:
         stem = stem[: _MAX_NAME - len(ext)].rstrip(". ")
-    name = stem + ext if stem else ""
-    return name or FALLBACK_NAME
+    return stem + ext if stem else FALLBACK_NAME
 
 
 _ASCII_LOOKALIKES = str.maketrans({
@@ -621,23 +631,29 @@ _ASCII_LOOKALIKES = str.maketrans({
     "\u00df": "ss", "\u00e6": "ae", "\u00c6": "AE", "\u0153": "oe", "\u0152": "OE",
     "\u00f8": "o", "\u00d8": "O", "\u0142": "l", "\u0141": "L", "\u00f0": "d", "\u00fe": "th",
 })
+# % would be taken for percent-encoding by some browsers; quotes and backslashes end or escape
+# the quoted-string; the rest are unsafe in names anyway (NFKD turns fullwidth forms into them).
+_ASCII_HAZARDS = re.compile(r"[%\"\\';<>:/|?*\x00-\x1f\x7f]")
+
+
+def _to_ascii(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.translate(_ASCII_LOOKALIKES))
+    plain = decomposed.encode("ascii", "ignore").decode("ascii")
+    return " ".join(_ASCII_HAZARDS.sub("", plain).split())
 
 
 def ascii_fallback(name: str | None) -> str:
     """An ASCII-only version of the name for Content-Disposition's filename= parameter (the
     full name goes in filename*=, RFC 6266). Accents are dropped (ŵ becomes w); what has no
-    ASCII form is dropped, and "evidence" stands in when only the extension is left."""
-    safe = sanitise_filename(name)
-    decomposed = unicodedata.normalize("NFKD", safe.translate(_ASCII_LOOKALIKES))
-    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii")
-    # % would be taken for percent-encoding by some browsers; quotes end the quoted-string.
-    ascii_only = re.sub(r"[%\"\\';]", "", ascii_only)
-    ascii_only = " ".join(ascii_only.split()).lstrip(". ").rstrip(". ")
-    stem, ext = _split_extension(ascii_only)
+    ASCII form is dropped, and "evidence" stands in when nothing of the name itself is left."""
+    stem, ext = _split_extension(sanitise_filename(name))
+    stem = _to_ascii(stem).lstrip(". ").rstrip(". ")
+    ext = _to_ascii(ext)
     if not stem.strip(" -_'"):
-        _, original_ext = _split_extension(safe)
-        return FALLBACK_NAME + (ext or original_ext.encode("ascii", "ignore").decode())
-    return ascii_only
+        stem = FALLBACK_NAME
+    if len(ext) < 2 or " " in ext:
+        ext = ""
+    return stem[: _MAX_NAME - len(ext)].rstrip(". ") + ext
 
 
 def download_name(original_name: str | None, detected: Detected) -> str:

@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol, runtime_checkable
 
 from qualitymark.filetypes import EMPTY_MESSAGE, Detected, Rejected, detect
 
@@ -108,6 +108,7 @@ def validate_key(key: str) -> str:
 
 # --- the interface ------------------------------------------------------------------------
 
+@runtime_checkable
 class EvidenceStore(Protocol):
     def save(self, stream: IO[bytes], *, max_bytes: int, original_name: str = "") -> StoredFile:
         """Store the stream's content under a new random key. Raises TooLarge, EmptyFile or

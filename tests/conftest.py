@@ -185,3 +185,6 @@ def user(create_user):
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+pytest_plugins = ["applicant_fixtures"]

@@ -157,7 +157,8 @@ def test_a_large_csv_is_judged_on_its_opening_rows_but_checked_to_the_end():
 
 
 def test_windows_1252_text_that_is_not_csv_asks_for_utf8():
-    result = rejected("Cofnodion y caffi: café, crème brûlée.\n".encode("cp1252"))
+    note = "Cofnodion y caffi\n\nTrafodwyd y fwydlen: café, crème brûlée, a chacen.\nDim byd arall.\n"
+    result = rejected(note.encode("cp1252"))
     assert result.reason == "text_encoding"
     assert "UTF-8" in result.message
 
@@ -224,7 +225,7 @@ def test_an_empty_file_is_refused_with_advice_for_phones():
     (lambda: b'<?xml version="1.0"?><data/>', "XML data"),
     (lambda: b"{\\rtf1\\ansi Polisi}", "a Rich Text Format document"),
     (samples.random_binary, "data we could not recognise"),
-    (lambda: b"\x1f\x8b\x08\x00" + bytes(range(1, 200)), "GZIP Archive file"),
+    (lambda: b"\x00\x00\x00\x18ftypmp42" + bytes(range(1, 100)), "MPEG-4 video file"),
 ])
 def test_content_we_do_not_accept_is_refused_saying_what_it_looks_like(build, looks_like):
     result = rejected(build(), "evidence.pdf")
@@ -247,6 +248,17 @@ def test_a_plain_zip_is_refused_with_advice_to_unzip_it():
     result = rejected(samples.plain_zip(), "evidence.zip")
     assert result.reason == "archive"
     assert "ZIP" in result.message
+    assert "Unzip it" in result.message
+
+
+@pytest.mark.parametrize(("data", "looks_like"), [
+    (b"7z\xbc\xaf\x27\x1c" + bytes(range(1, 100)), "7-Zip Compressed file"),
+    (b"Rar!\x1a\x07\x01\x00" + bytes(range(1, 100)), "RAR Archive"),
+    (b"\x1f\x8b\x08\x00" + bytes(range(1, 100)), "GZIP Archive file"),
+])
+def test_other_archives_are_refused_with_advice_to_unpack_them(data, looks_like):
+    result = rejected(data)
+    assert (result.reason, result.looks_like) == ("archive", looks_like)
     assert "Unzip it" in result.message
 
 
@@ -305,7 +317,7 @@ def test_other_opendocument_and_office_packages_are_refused():
     ("C:report.pdf", "report.pdf"),
     ("..", "evidence"),
     ("rota\x00march\x07.xlsx", "rotamarch.xlsx"),
-    ("line\nbreak\r\t.txt", "line break .txt".replace(" .", ".")),
+    ("line\nbreak\r\t.txt", "line break.txt"),
     ("  .hidden  ", "hidden"),
     ("...", "evidence"),
     ("", "evidence"),

@@ -43,9 +43,12 @@ def test_error_pages_use_the_layout_and_never_show_a_traceback(app, code):
 
 def test_an_upload_over_the_limit_gets_the_413_page(make_app):
     app = make_app(QUALITYMARK_MAX_UPLOAD_MB="0.001")
-    response = app.test_client().post("/signin", data={"email": "x" * 5000})
+    # A raw body: refused from its Content-Length before anything is read.
+    response = app.test_client().post("/signin", data=b"email=" + b"x" * (2 * 1024 * 1024),
+                                      content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413
-    assert "The file is too large" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "The file is too large" in page and "limit of 0.001 MB" in page
 
 
 def test_every_page_has_a_skip_link_a_main_landmark_and_one_h1(client):

@@ -63,7 +63,8 @@ def add_evidence(application: Application, stream: BinaryIO, original_name: str,
     _check_details(application, details)
     files = store()
     try:
-        stored = files.save(stream, max_bytes=current_app.config["SETTINGS"].max_upload_bytes)
+        stored = files.save(stream, max_bytes=current_app.config["SETTINGS"].max_upload_bytes,
+                            original_name=original_name)
     except UploadError as error:
         raise ApplicationError(error.message) from None
     session = db.session()

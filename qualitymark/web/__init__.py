@@ -98,6 +98,12 @@ def init_app(app: Flask) -> None:
             return error
         if error.code == 429:
             return _error_page(429)
+        if error.code == 413:
+            limit = app.config["SETTINGS"].max_upload_bytes / (1024 * 1024)
+            return _error_page(413, (
+                f"The file you sent is larger than our limit of {limit:g} MB, so nothing was uploaded. "
+                "If it is a scan or a photo, save it at a lower resolution or split it into parts, "
+                "then go back and upload it again. Everything you had saved before is still there."))
         return _error_page(error.code, getattr(error, "qualitymark_message", None))
 
     @app.errorhandler(Exception)

@@ -26,9 +26,9 @@ def section_form(rubric: Rubric, section: Section, lang: str = "en"):
         save = SubmitField("Save")
         save_and_next = SubmitField("Save and go to the next section")
 
-    choices = [("", "Not decided yet")] + [
-        (str(level.level), f"{level.level} – {text(level.name, lang)}") for level in rubric.scale
-    ]
+    choices = {"": "Not decided yet"} | {
+        str(level.level): f"{level.level} – {text(level.name, lang)}" for level in rubric.scale
+    }
     for criterion in section.criteria:
         setattr(SectionForm, f"level_{criterion.id}", RadioField(
             f"{criterion.id}: your self-assessed level", choices=choices, default="", validators=[Optional()]))

@@ -68,8 +68,8 @@ def start(slug: str):
     policy.authorise("application.start", organisation)
     versions = [version for version in list_versions() if not version.is_retired]
     form = StartApplicationForm()
-    form.rubric_version.choices = [(v.id, f"{v.title} {v.version} (in effect from {v.effective_date:%-d %B %Y})")
-                                   for v in versions]
+    form.rubric_version.choices = {v.id: f"{v.title} {v.version} (in effect from {v.effective_date:%-d %B %Y})"
+                                   for v in versions}
     current = agreement()
     if request.method == "GET":
         form.agreement_version.data = current.version

@@ -29,15 +29,15 @@ class UploadForm(FlaskForm):
     description = TextAreaField("What is this file?", validators=[
         DataRequired(message="Say in a sentence what the file is, so assessors know what they are looking at."),
         Length(max=2000)])
-    evidence_type = SelectField("Kind of evidence", choices=list(service.EVIDENCE_TYPE_LABELS.items()))
+    evidence_type = SelectField("Kind of evidence", choices=dict(service.EVIDENCE_TYPE_LABELS))
     stakeholder_kind = SelectField("Whose voice does it carry?", validators=[Optional()],
-                                   choices=[("", "Not about one group")] + list(STAKEHOLDER_LABELS.items()))
-    criteria = CheckboxList("Which criteria does it support?", choices=[])
+                                   choices={"": "Not about one group"} | STAKEHOLDER_LABELS)
+    criteria = CheckboxList("Which criteria does it support?", choices={})
     submit = SubmitField("Upload")
 
 
 class LinksForm(FlaskForm):
-    criteria = CheckboxList("Criteria this file supports", choices=[])
+    criteria = CheckboxList("Criteria this file supports", choices={})
     submit = SubmitField("Save the links")
 
 
@@ -53,7 +53,7 @@ def _criteria_choices(application):
     _version, rubric = application_service.rubric_for(application)
     from qualitymark.rubrics import text
 
-    return [(c.id, f"{c.id} {text(c.title, 'en')}") for c in rubric.criteria()]
+    return {c.id: f"{c.id} {text(c.title, 'en')}" for c in rubric.criteria()}
 
 
 @bp.route("/applications/<int:application_id>/evidence", methods=["GET", "POST"])

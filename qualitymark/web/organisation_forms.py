@@ -18,7 +18,7 @@ def _strip(value):
 class OrganisationForm(FlaskForm):
     name = StringField("Name of the co-op", validators=[DataRequired(message="Enter the co-op's name."), Length(max=200)],
                        filters=[_strip])
-    coop_type = SelectField("Kind of co-op", choices=list(COOP_TYPE_LABELS.items()),
+    coop_type = SelectField("Kind of co-op", choices=dict(COOP_TYPE_LABELS),
                             validators=[DataRequired(message="Choose the kind of co-op.")])
     legal_form = StringField("Legal form", validators=[Length(max=120)], filters=[_strip],
                              description="For example: co-operative society, community benefit society, CIC.")
@@ -67,14 +67,14 @@ class InviteForm(FlaskForm):
     email = EmailField("Email address of the person to invite", filters=[_strip], validators=[
         DataRequired(message="Enter an email address."),
         Email(message="Enter an email address like name@example.coop.", check_deliverability=False)])
-    role = SelectField("Their role", choices=[("member", "Member: can work on applications"),
-                                              ("owner", "Owner: can also manage the profile and members")])
+    role = SelectField("Their role", choices={"member": "Member: can work on applications",
+                                              "owner": "Owner: can also manage the profile and members"})
     submit = SubmitField("Send the invitation")
 
 
 class MemberActionForm(FlaskForm):
     membership_id = HiddenField(validators=[InputRequired()])
-    role = SelectField("Role", choices=[("member", "Member"), ("owner", "Owner")], validators=[Optional()])
+    role = SelectField("Role", choices={"member": "Member", "owner": "Owner"}, validators=[Optional()])
 
 
 class ConfirmForm(FlaskForm):

@@ -1,0 +1,23 @@
+"""`make run`'s demo data: every role can sign in, and there is something to look at."""
+from __future__ import annotations
+
+from sqlmodel import select
+
+from applicant_fixtures import REPO
+from qualitymark.models.applications import Application
+
+
+def test_demo_data_has_a_draft_and_a_submitted_application_and_is_idempotent(app, runner, db_session, auth):
+    assert runner.invoke(args=["rubrics", "publish", str(REPO / "criteria")]).exit_code == 0
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    statuses = sorted(db_session.exec(select(Application.status)).all())
+    assert statuses == ["draft", "submitted"]
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert len(db_session.exec(select(Application)).all()) == 2
+    from qualitymark.demo import DEMO_PASSWORD
+
+    assert auth.sign_in("applicant@demo.coop", DEMO_PASSWORD).status_code == 302
+    page = auth.client.get("/dashboard").get_data(as_text=True)
+    assert "Cwmni Gofal Demo" in page and "Gofal Gogledd Demo" in page
