@@ -99,7 +99,7 @@ def init_app(app: Flask) -> None:
         if error.code == 429:
             return _error_page(429)
         if error.code == 413:
-            limit = app.config["SETTINGS"].max_upload_bytes / (1024 * 1024)
+            limit = round(app.config["SETTINGS"].max_upload_bytes / (1024 * 1024), 3)
             return _error_page(413, (
                 f"The file you sent is larger than our limit of {limit:g} MB, so nothing was uploaded. "
                 "If it is a scan or a photo, save it at a lower resolution or split it into parts, "
