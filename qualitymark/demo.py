@@ -11,7 +11,7 @@ from qualitymark import db
 from qualitymark.agreements import CURRENT_VERSION
 from qualitymark.models.accounts import User
 from qualitymark.models.applications import Application
-from qualitymark.services import accounts, applications, evidence, organisations
+from qualitymark.services import accounts, applications, evidence, organisations, reviews
 from qualitymark.services.rubrics import list_versions
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -106,5 +106,44 @@ def create_demo_data() -> list[str]:
         _answer_sections(submitted, applicant)
         _evidence_for_mandatory(submitted, applicant)
         applications.submit_application(submitted, actor=applicant)
-        lines.append(f"Demo co-op “{submitted_coop.name}”: a submitted application.")
+        _review(submitted, reviews_to_submit=1)
+        lines.append(f"Demo co-op “{submitted_coop.name}”: an application in review, one of two reviews submitted.")
+
+    ready_coop, new = _coop(
+        "Cydweithfa Gofal Caerdydd Demo", applicant, coop_type="social", region="Cardiff",
+        services="Home care",
+        stakeholders={"people_using_services": (30, Decimal(50)), "workers": (25, Decimal(50))})
+    if new:
+        ready = applications.start_application(ready_coop, versions[0], actor=applicant,
+                                               agreement_version=CURRENT_VERSION, agreement_accepted=True)
+        _answer_sections(ready, applicant)
+        _evidence_for_mandatory(ready, applicant)
+        applications.submit_application(ready, actor=applicant)
+        _review(ready, reviews_to_submit=2)
+        officer = accounts.find_user("officer@demo.coop")
+        _version, rubric = applications.rubric_for(ready)
+        reviews.moderate(ready, {c.id: (3, "Both assessors agreed.") for c in rubric.criteria()}, actor=officer)
+        reviews.complete_moderation(ready, actor=officer)
+        lines.append(f"Demo co-op “{ready_coop.name}”: moderated and ready for a decision by officer2@demo.coop "
+                     "(officer@demo.coop moderated it, so may not decide).")
     return lines
+
+
+def _review(application: Application, *, reviews_to_submit: int) -> None:
+    """Assign the two demo assessors; they accept, and the first `reviews_to_submit` submit."""
+    admin = accounts.find_user("admin@demo.coop")
+    officer = accounts.find_user("officer@demo.coop")
+    _version, rubric = applications.rubric_for(application)
+    for number, email in enumerate(("assessor@demo.coop", "assessor2@demo.coop")):
+        assessor = accounts.find_user(email)
+        if reviews.profile_of(assessor.id) is None:
+            reviews.appoint_assessor(assessor, reviews.AssessorDetails(
+                home_organisation_id=None, regions=["Wales"], languages=["en", "cy"], expertise_sections=[],
+                capacity_per_quarter=8, active=True), actor=admin)
+        assignment = reviews.assign(application, assessor, actor=officer)
+        reviews.respond(assignment, actor=assessor, accept=True, no_conflict=True)
+        if number < reviews_to_submit:
+            reviews.save_scores(assignment, {
+                c.id: reviews.ScoreInput(3, f"Demo rationale: the narrative and evidence for {c.id} show consistent "
+                                            "practice.") for c in rubric.criteria()}, actor=assessor)
+            reviews.submit_review(assignment, actor=assessor)

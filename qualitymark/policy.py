@@ -59,12 +59,26 @@ def _application_reader(user, application: Application) -> bool:
 
 
 def _assigned_assessor(user, application: Application) -> bool:
-    check = ASSESSOR_ACCESS.get("check")
-    return bool(check and check(user, application))
+    """An assessor who accepted (or submitted) a review of this application reads all of it."""
+    if not (user.is_authenticated and user.has_role("assessor")):
+        return False
+    from qualitymark.models.reviews import Assignment
+
+    return db.session().exec(select(Assignment.id).where(
+        Assignment.application_id == application.id, Assignment.assessor_id == user.id,
+        Assignment.status.in_(("accepted", "submitted")))).first() is not None
 
 
-# Filled in by the review feature: (user, application) -> bool.
-ASSESSOR_ACCESS: dict[str, Callable[[Any, Application], bool]] = {}
+def _own_assignment(user, assignment) -> bool:
+    return user.is_authenticated and assignment.assessor_id == user.id and user.has_role("assessor")
+
+
+def _admin(user) -> bool:
+    return user.is_authenticated and user.has_role("admin")
+
+
+def _officer(user) -> bool:
+    return user.is_authenticated and user.has_role("officer")
 
 # action -> (sentence, rule(user, obj) -> bool, what to answer when refused: 404 or 403)
 ACTIONS: dict[str, tuple[str, Callable[[Any, Any], bool], int]] = {
@@ -109,6 +123,30 @@ ACTIONS: dict[str, tuple[str, Callable[[Any, Any], bool], int]] = {
     "office.view": (
         "Officers and admins see the office's lists.",
         lambda user, _obj: _office(user), 403),
+    "office.assign": (
+        "Officers and admins assign assessors to a submitted application.",
+        lambda user, _app: _office(user), 403),
+    "office.moderate": (
+        "Officers moderate (the service also refuses anyone who assessed the application).",
+        lambda user, _app: _office(user), 403),
+    "office.decide": (
+        "Certification officers decide (the service also refuses assessors and moderators of it).",
+        lambda user, _app: _officer(user), 403),
+    "admin.assessors": (
+        "Scheme admins appoint assessors and change their details.",
+        lambda user, _obj: _admin(user), 403),
+    "admin.override_conflict": (
+        "Only a scheme admin overrides a detected conflict, with a written reason.",
+        lambda user, _app: _admin(user), 403),
+    "admin.calibration": (
+        "Scheme admins read the calibration report.",
+        lambda user, _obj: _admin(user), 403),
+    "review.queue": (
+        "Assessors see their own review queue.",
+        lambda user, _obj: user.is_authenticated and user.has_role("assessor"), 403),
+    "review.work": (
+        "An assessor answers, scores and submits only their own assignments.",
+        lambda user, assignment: _own_assignment(user, assignment), 404),
 }
 
 

@@ -187,4 +187,4 @@ def auth(client):
     return Auth(client)
 
 
-pytest_plugins = ["applicant_fixtures"]
+pytest_plugins = ["applicant_fixtures", "review_fixtures"]

@@ -12,12 +12,17 @@ def test_demo_data_has_a_draft_and_a_submitted_application_and_is_idempotent(app
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     statuses = sorted(db_session.exec(select(Application.status)).all())
-    assert statuses == ["draft", "submitted"]
+    assert statuses == ["decision_pending", "draft", "in_review"]
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
-    assert len(db_session.exec(select(Application)).all()) == 2
+    assert len(db_session.exec(select(Application)).all()) == 3
     from qualitymark.demo import DEMO_PASSWORD
 
     assert auth.sign_in("applicant@demo.coop", DEMO_PASSWORD).status_code == 302
     page = auth.client.get("/dashboard").get_data(as_text=True)
     assert "Cwmni Gofal Demo" in page and "Gofal Gogledd Demo" in page
+    auth.sign_out()
+    auth.sign_in("officer2@demo.coop", DEMO_PASSWORD)
+    assert "Ready for a decision" in auth.client.get("/office/").get_data(as_text=True)
+    ready = auth.client.get("/office/?filter=ready").get_data(as_text=True)
+    assert "Cydweithfa Gofal Caerdydd Demo" in ready

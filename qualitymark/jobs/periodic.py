@@ -59,3 +59,12 @@ def requeue_pending_jobs(older_than_seconds: int = 300) -> int:
 
 def run_all() -> dict[str, object]:
     return {func.__name__: func() for func, _interval in SCHEDULE}
+
+
+@periodic(interval_seconds=3600)
+def send_review_reminders() -> int:
+    from qualitymark.services.reviews import send_reminders
+
+    sent = send_reminders()
+    db.commit()
+    return len(sent)

@@ -26,3 +26,14 @@ from qualitymark.models.audit import AuditEvent  # noqa: F401
 from qualitymark.models.base import metadata  # noqa: F401
 from qualitymark.models.jobs import JobRecord  # noqa: F401
 from qualitymark.models.rubrics import RubricIntegrityError, RubricVersion  # noqa: F401
+from qualitymark.models.reviews import (  # noqa: F401
+    AssessorProfile,
+    Assignment,
+    ConflictDeclaration,
+    ConflictOverride,
+    Decision,
+    DecisionCondition,
+    ModeratedLevel,
+    ReminderSent,
+    Score,
+)

@@ -318,12 +318,18 @@ def submit_application(application: Application, *, actor: User) -> ApplicationR
     round_.submitted_at = now
     round_.submitted_by_id = actor.id
     before = application.status
-    application.status = "submitted"
+    # A resubmission after changes requested in moderation goes back to the same assessors.
+    from qualitymark.models.reviews import Assignment
+
+    returning = db.session().exec(select(Assignment.id).where(
+        Assignment.application_id == application.id, Assignment.round_number == application.current_round,
+        Assignment.status == "accepted")).first()
+    application.status = "in_review" if returning else "submitted"
     application.submitted_at = now
     application.updated_at = now
     db.session().flush()
     audit.record("application.submitted", "application", application.id, actor_id=actor.id,
-                 changes={"status": {"before": before, "after": "submitted"}, "round": round_.number,
+                 changes={"status": {"before": before, "after": application.status}, "round": round_.number,
                           "snapshot_sha256": round_.snapshot_sha256})
     organisation = db.session().get(Organisation, application.organisation_id)
     _notify_office(

@@ -48,7 +48,7 @@ def _error_page(code: int, detail: str | None = None):
 def init_app(app: Flask) -> None:
     from qualitymark.extensions import login_manager
     from qualitymark.services.accounts import load_user
-    from qualitymark.web import account, applications, auth, evidence, main, organisations, rubrics
+    from qualitymark.web import account, applications, auth, evidence, main, office, organisations, reviews, rubrics
 
     login_manager.login_view = "auth.signin"
     login_manager.login_message = "Please sign in to open that page."
@@ -63,6 +63,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(organisations.bp)
     app.register_blueprint(applications.bp)
     app.register_blueprint(evidence.bp)
+    app.register_blueprint(reviews.bp)
+    app.register_blueprint(office.bp)
 
     @app.before_request
     def _request_id():

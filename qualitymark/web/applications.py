@@ -100,6 +100,17 @@ def show(application_id: int):
     organisation = db.session().get(Organisation, application.organisation_id)
     requests = service.change_requests(application, application.current_round - 1) \
         if application.status == "changes_requested" else []
+    from qualitymark.services import reviews
+
+    decision = reviews.current_decision(application)
+    conditions = []
+    if decision is not None:
+        from sqlmodel import select as _select
+
+        from qualitymark.models.reviews import DecisionCondition
+
+        conditions = db.session().exec(_select(DecisionCondition).where(
+            DecisionCondition.decision_id == decision.id)).all()
     return render_template(
         "applications/show.html", application=application, organisation=organisation, version=version,
         rubric=rubric, progress=service.progress(application), rounds=service.rounds(application),
@@ -108,6 +119,9 @@ def show(application_id: int):
         can_withdraw=policy.can(current_user, "application.withdraw", application),
         can_request_changes=policy.can(current_user, "application.request_changes", application),
         evidence_count=len(service.evidence_items(application)),
+        decision=decision, conditions=conditions,
+        verdict=reviews.verdict_for(application) if decision else None,
+        office=policy.can(current_user, "office.view"),
     )
 
 
@@ -263,7 +277,12 @@ def request_changes(application_id: int):
         for criterion in rubric.criteria():
             requests[criterion.id] = form[f"request_{criterion.id}"].data or ""
         try:
-            service.request_changes(application, requests, actor=current_user)
+            if application.status == "moderation":
+                from qualitymark.services.reviews import request_changes_in_moderation
+
+                request_changes_in_moderation(application, requests, actor=current_user)
+            else:
+                service.request_changes(application, requests, actor=current_user)
         except service.ApplicationError as error:
             form.overall.errors.append(str(error))
         else:

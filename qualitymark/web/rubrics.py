@@ -1,6 +1,8 @@
 """The published criteria: public, printable, in English or Welsh, and the YAML source."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, Response, abort, g, render_template, request
 from markupsafe import Markup, escape
 
@@ -31,10 +33,23 @@ def localised(value, lang: str) -> Markup:
 
 
 def _cache(response: Response, version) -> Response:
-    # A published version never changes; retiring it only changes the index page.
+    """The YAML source never changes once published: cache it publicly for an hour."""
     response.set_etag(version.content_hash)
     response.cache_control.public = True
     response.cache_control.max_age = 3600
+    return response.make_conditional(request)
+
+
+def _revalidate(response: Response, version, lang: str) -> Response:
+    """The HTML page also shows who is signed in, so a browser must ask again each time; the
+    ETag names everything the page depends on, so an unchanged page still costs only a 304."""
+    from flask_login import current_user
+
+    viewer = current_user.get_id() if current_user.is_authenticated else "anonymous"
+    response.set_etag(hashlib.sha256(
+        f"{version.content_hash}|{lang}|{viewer}|{version.retired_at}".encode()).hexdigest())
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
     return response.make_conditional(request)
 
 
@@ -75,5 +90,4 @@ def show(scheme: str, version: str):
         "rubrics/version.html", row=row, rubric=rubric, lang=lang, languages=LANGUAGES,
         scale=scale, awards=awards, t=lambda value: localised(value, lang),
     ))
-    response.vary.add("Accept-Language")
-    return _cache(response, row)
+    return _revalidate(response, row, lang)

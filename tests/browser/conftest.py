@@ -5,9 +5,9 @@ served by werkzeug on 127.0.0.1 (a free port) in a background thread. Emails lan
 `live_server.outbox` (the memory mail backend).
 
 Fixtures: `live_server`, `browser`, `new_context` (a factory), `context` / `page` (1280x900),
-`mobile_context` / `mobile_page` (360x740), `axe_check`, `keys` (keyboard-only helpers) and `ui`
-(signing up and in as a person would). When a test fails, a screenshot, the HTML and the console
-messages of every page it opened are saved in tests/browser/artifacts/<test name>/.
+`mobile_context` / `mobile_page` (360x740), `axe_check`, `references_check`, `keys` (keyboard-only
+helpers) and `ui` (signing in through the form). When a test fails, a screenshot, the HTML and the
+console messages of every page it opened are saved in tests/browser/artifacts/<test name>/.
 
 Without Chromium or the playwright package the tests are skipped with a message saying what to
 install; in CI (CI=true) they fail instead.
@@ -142,34 +142,44 @@ class LiveServer:
             db.commit()
             return user.id
 
-    def create_coop_with_application(self, name: str, owner_email: str, member_emails=()) -> tuple[str, int]:
-        """A user-led co-op owned by `owner_email`, with an open application on the published rubric."""
+    def create_coop(self, name: str, owner_email: str, member_emails=()) -> str:
+        """A user-led co-op owned by `owner_email` (people using services hold 60% of the votes)."""
         from decimal import Decimal
 
         from qualitymark import db
-        from qualitymark.agreements import agreement
         from qualitymark.models.accounts import Membership
-        from qualitymark.services import applications, organisations
+        from qualitymark.services import organisations
         from qualitymark.services.accounts import find_user
-        from qualitymark.services.rubrics import list_versions
 
         with self.app.app_context():
-            owner = find_user(owner_email)
             profile = organisations.Profile(
                 name=name, legal_form="Co-operative society", registered_number="", region="Gwynedd",
                 coop_type="user_led", services="Home care", consortia=[],
                 stakeholders={"people_using_services": (30, Decimal(60)), "workers": (12, Decimal(40))},
             )
-            organisation = organisations.create_organisation(profile, owner=owner)
+            organisation = organisations.create_organisation(profile, owner=find_user(owner_email))
             for email in member_emails:
                 db.session().add(Membership(user_id=find_user(email).id, organisation_id=organisation.id,
                                             role="member"))
+            db.commit()
+            return organisation.slug
+
+    def create_coop_with_application(self, name: str, owner_email: str, member_emails=()) -> tuple[str, int]:
+        """`create_coop`, plus an open application on the published rubric started by the owner."""
+        from qualitymark import db
+        from qualitymark.agreements import agreement
+        from qualitymark.services import applications, organisations
+        from qualitymark.services.accounts import find_user
+        from qualitymark.services.rubrics import list_versions
+
+        slug = self.create_coop(name, owner_email, member_emails)
+        with self.app.app_context():
             version = next(v for v in list_versions() if not v.is_retired)
             application = applications.start_application(
-                organisation, version, actor=owner, agreement_version=agreement().version,
-                agreement_accepted=True)
+                organisations.get_by_slug(slug), version, actor=find_user(owner_email),
+                agreement_version=agreement().version, agreement_accepted=True)
             db.commit()
-            return organisation.slug, application.id
+            return slug, application.id
 
 
 def _settings_environment(tmp_path: Path, database_url: str, base_url: str) -> dict[str, str]:
@@ -204,7 +214,8 @@ def live_server(tmp_path):
     assert published.exit_code == 0, f"Publishing the rubric failed:\n{published.output}"
     dispatcher.app = app
 
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server",
+                              daemon=True)
     thread.start()
     try:
         yield LiveServer(url=base_url, app=app, outbox=app.extensions.setdefault("qualitymark.outbox", []))
@@ -254,6 +265,9 @@ def new_context(request, browser, live_server):
         log = logs.setdefault(id(page), [])
         page.on("console", lambda message: log.append(f"console.{message.type}: {message.text}"))
         page.on("pageerror", lambda error: log.append(f"page error: {error}"))
+        page.on("response", lambda response: response.status >= 400
+                and log.append(f"HTTP {response.status}: {response.request.method} {response.url}"))
+        page.on("requestfailed", lambda request: log.append(f"request failed: {request.method} {request.url}"))
 
     def factory(*, mobile: bool = False):
         options = dict(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
@@ -273,6 +287,8 @@ def new_context(request, browser, live_server):
             folder = _save_artefacts(request.node, pages, logs)
             if folder:
                 print(f"\nScreenshots and HTML of the failed test: {folder}")
+        else:  # what an earlier failure left is out of date now
+            shutil.rmtree(ARTIFACTS / _safe_name(request.node.name), ignore_errors=True)
     finally:
         for context in contexts:
             context.close()

@@ -104,7 +104,7 @@ def test_applicant_signs_up_registers_a_coop_and_fills_in_section_a(page, live_s
     expect(page.get_by_role("heading", level=1)).to_contain_text("Apply for the mark for Gofal Bro Co-operative")
     axe_check(page)
     version = page.get_by_label("Version of the criteria")
-    version.select_option(label=version.locator("option", has_text="1.0.0").first.inner_text())
+    version.select_option(version.locator("option", has_text="Care Quality Mark 1.0.0").get_attribute("value"))
     page.get_by_label("We have read the scheme agreement above and accept it on behalf of the co-op").check()
     page.get_by_role("button", name="Start the application").click()
     expect(page.locator(".flashes .flash-success")).to_contain_text("Your application is started")
@@ -240,3 +240,77 @@ def test_two_people_saving_section_a_at_once_see_a_conflict_and_nothing_is_overw
     expect(alys.locator('input[name="level_A1"][value="3"]')).to_be_checked()
     expect(alys.locator('textarea[name="narrative_A2"]')).to_have_value(
         "Bryn: people using services chair the committee.")
+
+
+# Is the focused element hidden under something else (the sticky Save bar, say)? One point is
+# hit-tested: the middle of a small control, or the first line of a tall text box (where the
+# caret is). WCAG 2.2 SC 2.4.11 (Focus Not Obscured, AA) asks that a control reached with the
+# keyboard is not hidden by the page's own content.
+_FOCUS_HIDDEN_BY = """() => {
+  const element = document.activeElement;
+  if (!element || element === document.body || element.tagName === 'MAIN') return null;
+  const box = element.getBoundingClientRect();
+  const x = box.left + box.width / 2, y = box.top + Math.min(box.height / 2, 16);
+  if (y < 0 || y > window.innerHeight) return `off screen (at y=${Math.round(y)}, window ${window.innerHeight} px)`;
+  const hit = document.elementFromPoint(x, y);
+  if (!hit || hit === element || element.contains(hit) || (hit.tagName === 'LABEL' && hit.control === element)) return null;
+  const cover = hit.closest('[class]') || hit;
+  return `under <${cover.tagName.toLowerCase()} class="${cover.className}"> (element ${Math.round(box.top)}-${Math.round(box.bottom)} px, window ${window.innerHeight} px)`;
+}"""
+
+
+@pytest.mark.parametrize("mobile", [False, True], ids=["1280px", "360px"])
+def test_keyboard_focus_in_section_a_is_never_hidden_behind_the_save_bar(new_context, live_server, ui, keys, mobile):
+    live_server.create_person("elin@example.coop", "Elin Davies")
+    _slug, application_id = live_server.create_coop_with_application("Tŷ Gofal Co-operative", "elin@example.coop")
+    page = new_context(mobile=mobile).new_page()
+    ui.sign_in(page, "elin@example.coop")
+    page.goto(f"/applications/{application_id}/sections/A")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^A\. "))
+
+    hidden = []
+
+    def look(step: str) -> None:
+        where = page.evaluate(_FOCUS_HIDDEN_BY)
+        if where:
+            hidden.append(f"{step}: {keys.focused(page)} is {where}")
+
+    # Tab through the whole form, and choose a level with the arrow keys in each radio group.
+    for criterion in ANSWERS:
+        keys.tab_to(page, f'input[name="level_{criterion}"]')
+        look(f"Tab to {criterion}'s levels")
+        for _ in range(3):
+            page.keyboard.press("ArrowDown")
+            look(f"ArrowDown in {criterion}'s levels")
+        keys.tab_to(page, f'textarea[name="narrative_{criterion}"]')
+        look(f"Tab to {criterion}'s narrative")
+    assert not hidden, (
+        "With the keyboard, the focused control ends up hidden behind other content (WCAG 2.2 SC 2.4.11 "
+        "Focus Not Obscured); the person cannot see which level they are choosing:\n  " + "\n  ".join(hidden))
+
+
+def test_starting_without_accepting_the_agreement_says_what_to_do(page, live_server, ui, axe_check,
+                                                                  references_check):
+    live_server.create_person("rhys@example.coop", "Rhys Morgan")
+    slug = live_server.create_coop("Cymuned Co-operative", "rhys@example.coop")
+    ui.sign_in(page, "rhys@example.coop")
+    page.goto(f"/coops/{slug}/apply")
+    page.get_by_role("button", name="Start the application").click()
+
+    summary = page.locator(".error-summary")
+    expect(summary.get_by_role("heading")).to_have_text("There is a problem")
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    problem = summary.get_by_role("link", name=re.compile("Tick the box to accept the scheme agreement"))
+    expect(problem).to_have_attribute("href", "#accept")
+    box = page.get_by_label("We have read the scheme agreement above and accept it on behalf of the co-op")
+    expect(box).not_to_be_checked()
+    # The message is next to the box too, and read out with it.
+    expect(page.locator(".field-error")).to_contain_text("Tick the box to accept the scheme agreement.")
+    axe_check(page)
+    references_check(page)
+
+    problem.click()
+    expect(box).to_be_focused()
+    box.check()
+    page.get_by_role("button", name="Start the application").click()
+    expect(page.locator(".flashes .flash-success")).to_contain_text("Your application is started")
