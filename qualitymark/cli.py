@@ -213,6 +213,32 @@ def rubrics_retire(scheme, version):
     click.echo(f"Retired {scheme} {version}: no new applications can start on it.")
 
 
+# --- keys -----------------------------------------------------------------------------------
+
+@click.group("keys", cls=AppGroup, help="The issuer's signing keys.")
+def keys_group():
+    pass
+
+
+@keys_group.command("rotate", help="Create a new signing key and retire the current one (it stays in the DID document).")
+def keys_rotate():
+    from qualitymark.services.certificates import rotate_key
+
+    row = rotate_key()
+    db.commit()
+    click.echo(f"New signing key {row.key_id} ({row.public_key_multibase}) at {row.private_key_file}.")
+    click.echo("Certificates signed before now keep verifying with the retired key.")
+
+
+@keys_group.command("list", help="List signing keys, current and retired.")
+def keys_list():
+    from qualitymark.services.certificates import keys
+
+    for row in keys():
+        state = f"retired {row.retired_at:%Y-%m-%d %H:%M}" if row.retired_at else "current"
+        click.echo(f"{row.key_id}\t{state}\t{row.public_key_multibase}")
+
+
 # --- demo -----------------------------------------------------------------------------------
 
 @click.command("demo", help="Create demo accounts and data (development only). Safe to run again.")
@@ -237,8 +263,18 @@ def config_table():
         click.echo(f"| `{name}` | {default} | {text} |")
 
 
+def _add_verify() -> None:
+    # On the top-level group, not app.cli: checking a credential needs no configured service.
+    from qualitymark.verify_cli import verify
+
+    main.add_command(verify)
+
+
+_add_verify()
+
+
 def register_commands(app) -> None:
-    for group in (db_group, users_group, jobs_group, rubrics_group):
+    for group in (db_group, users_group, jobs_group, rubrics_group, keys_group):
         app.cli.add_command(group)
     for command in (demo, config_table):
         if command.name not in app.cli.commands:

@@ -126,6 +126,32 @@ def create_demo_data() -> list[str]:
         reviews.complete_moderation(ready, actor=officer)
         lines.append(f"Demo co-op “{ready_coop.name}”: moderated and ready for a decision by officer2@demo.coop "
                      "(officer@demo.coop moderated it, so may not decide).")
+
+    certified_coop, new = _coop(
+        "Gofal Cymunedol Môn Demo", applicant, coop_type="user_led", region="Ynys Môn",
+        services="Home care\nCommunity support",
+        stakeholders={"people_using_services": (70, Decimal(60)), "workers": (30, Decimal(40))})
+    if new:
+        certified = applications.start_application(certified_coop, versions[0], actor=applicant,
+                                                   agreement_version=CURRENT_VERSION, agreement_accepted=True)
+        _answer_sections(certified, applicant)
+        _evidence_for_mandatory(certified, applicant)
+        applications.submit_application(certified, actor=applicant)
+        _review(certified, reviews_to_submit=2)
+        officer, decider = accounts.find_user("officer@demo.coop"), accounts.find_user("officer2@demo.coop")
+        _version, rubric = applications.rubric_for(certified)
+        reviews.moderate(certified, {c.id: (3, "Both assessors agreed.") for c in rubric.criteria()}, actor=officer)
+        reviews.complete_moderation(certified, actor=officer)
+        decision = reviews.record_decision(certified, outcome="certify", actor=decider,
+                                           rationale="Every rule of the Care Quality Mark is met (demo).")
+        from qualitymark.services.certificates import issue_certificate
+
+        issue_certificate(decision.id)
+    from qualitymark.models.certificates import Certificate
+    from qualitymark.services.certificates import base_url
+
+    for certificate in db.session().exec(select(Certificate).order_by(Certificate.id)).all():
+        lines.append(f"Demo certificate: {base_url()}/c/{certificate.public_code}")
     return lines
 
 

@@ -12,10 +12,10 @@ def test_demo_data_has_a_draft_and_a_submitted_application_and_is_idempotent(app
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     statuses = sorted(db_session.exec(select(Application.status)).all())
-    assert statuses == ["decision_pending", "draft", "in_review"]
+    assert statuses == ["certified", "decision_pending", "draft", "in_review"]
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
-    assert len(db_session.exec(select(Application)).all()) == 3
+    assert len(db_session.exec(select(Application)).all()) == 4
     from qualitymark.demo import DEMO_PASSWORD
 
     assert auth.sign_in("applicant@demo.coop", DEMO_PASSWORD).status_code == 302

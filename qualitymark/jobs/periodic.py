@@ -68,3 +68,34 @@ def send_review_reminders() -> int:
     sent = send_reminders()
     db.commit()
     return len(sent)
+
+
+@periodic(interval_seconds=6 * 3600)
+def refresh_status_lists() -> int:
+    """Re-sign status lists before their signed copies expire, so verifiers never see a stale one."""
+    from qualitymark.services.certificates import refresh_stale_status_lists
+
+    count = refresh_stale_status_lists()
+    db.commit()
+    return count
+
+
+@periodic(interval_seconds=3600)
+def issue_missing_certificates() -> int:
+    """Invariant 7: the decision row is the point of truth. A certify decision whose issuing job was
+    lost (Redis down, worker crashed) gets its job again; issuing itself is idempotent."""
+    from qualitymark.jobs import enqueue
+    from qualitymark.models.certificates import Certificate
+    from qualitymark.models.reviews import Decision
+
+    missing = db.session().exec(
+        select(Decision.id).where(
+            Decision.outcome != "decline",
+            Decision.application_id.not_in(select(Certificate.application_id)),
+            # Only decisions still in force: a corrected one no longer counts.
+            Decision.id.not_in(select(Decision.replaces_id).where(Decision.replaces_id.is_not(None))),
+        )).all()
+    for decision_id in missing:
+        enqueue("issue_certificate", decision_id=decision_id)
+    db.commit()
+    return len(missing)

@@ -37,3 +37,9 @@ from qualitymark.models.reviews import (  # noqa: F401
     ReminderSent,
     Score,
 )
+from qualitymark.models.certificates import (  # noqa: F401
+    Certificate,
+    CertificateDocument,
+    SigningKey,
+    StatusList,
+)

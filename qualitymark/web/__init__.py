@@ -48,7 +48,8 @@ def _error_page(code: int, detail: str | None = None):
 def init_app(app: Flask) -> None:
     from qualitymark.extensions import login_manager
     from qualitymark.services.accounts import load_user
-    from qualitymark.web import account, applications, auth, evidence, main, office, organisations, reviews, rubrics
+    from qualitymark.web import (account, applications, auth, certificates, evidence, main, office, organisations,
+                                 reviews, rubrics)
 
     login_manager.login_view = "auth.signin"
     login_manager.login_message = "Please sign in to open that page."
@@ -65,6 +66,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(evidence.bp)
     app.register_blueprint(reviews.bp)
     app.register_blueprint(office.bp)
+    app.register_blueprint(certificates.bp)
 
     @app.before_request
     def _request_id():
@@ -106,6 +108,12 @@ def init_app(app: Flask) -> None:
                 f"The file you sent is larger than our limit of {limit:g} MB, so nothing was uploaded. "
                 "If it is a scan or a photo, save it at a lower resolution or split it into parts, "
                 "then go back and upload it again. Everything you had saved before is still there."))
+        if error.code == 404 and g.get("unknown_code"):
+            return _error_page(404, (
+                f"No certificate has the code {g.unknown_code}. Check it against the certificate: a code looks "
+                "like CQM- followed by 10 letters and numbers (0 and O, 1 and I are read the same). If it is "
+                "still not found, the certificate may not be genuine: please tell the certification office, "
+                "or search the public register of certified co-ops."))
         return _error_page(error.code, getattr(error, "qualitymark_message", None))
 
     @app.errorhandler(Exception)

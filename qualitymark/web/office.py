@@ -239,3 +239,42 @@ def calibration():
 
 
 __all__ = ["bp", "Assignment", "Decision"]
+
+
+class CertificateActionForm(FlaskForm):
+    reason = TextAreaField("Reason (the co-op is told; it is kept on record)", validators=[
+        DataRequired(message="Write the reason."), Length(max=2000)])
+
+
+@bp.route("/certificates/<code>", methods=["GET", "POST"])
+@login_required
+def certificate(code: str):
+    from qualitymark.services import certificates as certificate_service
+
+    policy.authorise("office.view")
+    certificate = certificate_service.get_by_code(code)
+    if certificate is None:
+        abort(404)
+    form = CertificateActionForm()
+    if form.validate_on_submit():
+        action = request.form.get("action")
+        try:
+            if action == "suspend":
+                certificate_service.suspend(certificate, form.reason.data, actor=current_user)
+            elif action == "reinstate":
+                certificate_service.reinstate(certificate, form.reason.data, actor=current_user)
+            elif action == "withdraw" and request.form.get("confirm") == "yes":
+                certificate_service.withdraw(certificate, form.reason.data, actor=current_user)
+            elif action == "withdraw":
+                raise certificate_service.CertificateError(
+                    "Tick the box to confirm the withdrawal: it is final and cannot be undone.")
+            else:
+                abort(400)
+        except certificate_service.CertificateError as error:
+            form.reason.errors.append(str(error))
+        else:
+            flash(f"Certificate {certificate.public_code} is now {certificate.status}. The status list and the "
+                  "public page show it at once; the co-op is told.", "success")
+            return redirect(url_for("certificates.show", code=certificate.public_code))
+    organisation = db.session().get(Organisation, certificate.organisation_id)
+    return render_template("office/certificate.html", certificate=certificate, organisation=organisation, form=form)

@@ -1,0 +1,1 @@
+"""Certificates and badges for certified co-operatives."""

@@ -1,0 +1,245 @@
+"""The public's side: verification pages, the credential, PDF, badge, DID document, status lists,
+the /verify checker, the register and its JSON API."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import Length
+
+from qualitymark import db, policy
+from qualitymark.clock import utcnow
+from qualitymark.extensions import limiter
+from qualitymark.models.accounts import Organisation
+from qualitymark.models.rubrics import RubricVersion
+from qualitymark.services import certificates as service
+
+bp = Blueprint("certificates", __name__)
+
+STATE_WORDS = {
+    "valid": ("Valid", "This co-op holds the mark now."),
+    "suspended": ("Suspended", "The mark is suspended while the certification office looks into a concern. It is not valid until it is reinstated."),
+    "withdrawn": ("Withdrawn", "The mark was withdrawn. It is no longer valid and cannot be reinstated."),
+    "expired": ("Expired", "The certificate's period of validity has ended."),
+}
+JSON_TYPES = ("application/vc", "application/vc+ld+json", "application/ld+json", "application/json")
+
+
+def _certificate_or_404(code: str):
+    certificate = service.get_by_code(code)
+    if certificate is None:
+        g.unknown_code = code
+        abort(404)
+    return certificate
+
+
+def _credential_response(certificate) -> Response:
+    response = Response(certificate.credential_json, content_type="application/vc+ld+json; charset=utf-8")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.set_etag(hashlib.sha256(certificate.credential_json.encode()).hexdigest())
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response.make_conditional(request)
+
+
+@bp.route("/c/<code>")
+def show(code: str):
+    certificate = _certificate_or_404(code)
+    best = request.accept_mimetypes.best_match(("text/html",) + JSON_TYPES, default="text/html")
+    if best in JSON_TYPES and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]:
+        return _credential_response(certificate)
+    organisation = db.session().get(Organisation, certificate.organisation_id)
+    version = db.session().get(RubricVersion, certificate.rubric_version_id)
+    state = certificate.state_on(utcnow().date())
+    may_manage = current_user.is_authenticated and policy.can(current_user, "office.view")
+    response = Response(render_template(
+        "certificates/show.html", certificate=certificate, organisation=organisation, version=version,
+        state=state, words=STATE_WORDS[state], may_manage=may_manage,
+        url=f"{service.base_url()}/c/{certificate.public_code}", qr_svg=_qr(certificate.public_code)))
+    response.vary.add("Accept")
+    response.cache_control.no_cache = True
+    return response
+
+
+def _qr(code: str):
+    from markupsafe import Markup
+
+    from qualitymark.certificates.render import qr_svg
+
+    return Markup(qr_svg(f"{service.base_url()}/c/{code}"))
+
+
+@bp.route("/c/<code>.json")
+def credential(code: str):
+    return _credential_response(_certificate_or_404(code))
+
+
+@bp.route("/c/<code>.pdf")
+def pdf(code: str):
+    certificate = _certificate_or_404(code)
+    document = service.render_pdf(certificate)  # cached: renders only when the state changed
+    response = Response(document.content, content_type="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{certificate.public_code}.pdf"'
+    response.set_etag(document.sha256)
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
+
+
+@bp.route("/c/<code>/badge.svg")
+def badge(code: str):
+    from qualitymark.certificates.render import render_badge_svg
+
+    certificate = _certificate_or_404(code)
+    svg = render_badge_svg(service.view_of(certificate))
+    response = Response(svg, content_type="image/svg+xml; charset=utf-8")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    response.set_etag(hashlib.sha256(svg.encode()).hexdigest())
+    return response.make_conditional(request)
+
+
+@bp.route("/.well-known/did.json")
+def did_document():
+    document = service.did_document()
+    db.session().commit()  # a first key may just have been registered (development)
+    response = jsonify(document)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+@bp.route("/status/<purpose>/<int:number>")
+def status_list(purpose: str, number: int):
+    status_list = service.get_status_list(purpose, number)
+    if status_list is None:
+        abort(404)
+    body = service.signed_status_list(status_list)
+    response = Response(body, content_type="application/vc+ld+json; charset=utf-8")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.set_etag(hashlib.sha256(body.encode()).hexdigest())
+    response.cache_control.public = True
+    # Matches the list's own `ttl`, so caches and verifiers agree on how stale a copy may be.
+    response.cache_control.max_age = int(service.STATUS_TTL.total_seconds())
+    return response.make_conditional(request)
+
+
+class VerifyForm(FlaskForm):
+    credential = TextAreaField("Paste the credential (the JSON text)", validators=[Length(max=1_000_000)])
+    upload = FileField("Or choose the credential file")
+    submit = SubmitField("Check it")
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def verify():
+    form = VerifyForm()
+    report = error = None
+    if form.validate_on_submit():
+        raw = form.credential.data or ""
+        if form.upload.data:
+            raw = form.upload.data.stream.read(1_000_001).decode("utf-8", "replace")
+        if len(raw) > 1_000_000:
+            error = "That is larger than any credential we issue (1 MB). Check you chose the right file."
+        elif not raw.strip():
+            error = "Paste the credential's text, or choose its file."
+        else:
+            try:
+                document = json.loads(raw)
+            except json.JSONDecodeError as problem:
+                error = (f"This is not a credential file: it is not valid JSON (line {problem.lineno}, "
+                         f"column {problem.colno}: {problem.msg}). Paste the whole file, from {{ to }}.")
+            else:
+                if not isinstance(document, dict):
+                    error = "This is not a credential: it should be a JSON object, starting with {."
+                else:
+                    report = service.verify_here(document)
+    if error:
+        form.credential.errors.append(error)
+    return render_template("certificates/verify.html", form=form, report=report)
+
+
+@bp.route("/register")
+@limiter.limit("120 per minute")
+def register():
+    query, region, service_name = (request.args.get(k, "") for k in ("q", "region", "service"))
+    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    entries, total = service.register_page(query, region, service_name, number)
+    pages = max((total + 19) // 20, 1)
+    return render_template("certificates/register.html", entries=entries, total=total, page=number, pages=pages,
+                           query=query, region=region, service_name=service_name, words=STATE_WORDS)
+
+
+@bp.route("/register/<slug>")
+def register_entry(slug: str):
+    from sqlmodel import select
+
+    organisation = db.session().exec(select(Organisation).where(Organisation.slug == slug)).first()
+    history = service.certificates_of(organisation) if organisation else []
+    if organisation is None or not history:
+        abort(404)
+    today = utcnow().date()
+    return render_template("certificates/register_entry.html", organisation=organisation,
+                           history=[(c, c.state_on(today)) for c in history], words=STATE_WORDS)
+
+
+# --- JSON API --------------------------------------------------------------------------------
+
+def _api_entry(certificate, organisation, state: str) -> dict:
+    base = service.base_url()
+    return {
+        "code": certificate.public_code, "state": state, "co_op": organisation.name,
+        "co_op_url": f"{base}/register/{organisation.slug}", "region": organisation.region,
+        "award": certificate.award_name, "services": certificate.service_list,
+        "valid_from": certificate.valid_from.isoformat(), "valid_until": certificate.valid_until.isoformat(),
+        "verification_url": f"{base}/c/{certificate.public_code}",
+        "credential_url": f"{base}/c/{certificate.public_code}.json",
+    }
+
+
+@bp.route("/api/v1/register")
+@limiter.limit("120 per minute")
+def api_register():
+    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    entries, total = service.register_page(request.args.get("q", ""), request.args.get("region", ""),
+                                           request.args.get("service", ""), number, size=100)
+    response = jsonify({"total": total, "page": number, "page_size": 100,
+                        "results": [_api_entry(e.certificate, e.organisation, e.state) for e in entries]})
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/api/v1/certificates/<code>")
+@limiter.limit("600 per minute")
+def api_certificate(code: str):
+    certificate = service.get_by_code(code)
+    if certificate is None:
+        response = jsonify({"error": "not_found", "message": f"No certificate has the code {code}."})
+        response.status_code = 404
+    else:
+        organisation = db.session().get(Organisation, certificate.organisation_id)
+        response = jsonify(_api_entry(certificate, organisation, certificate.state_on(utcnow().date())))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/api/v1/openapi.json")
+def openapi():
+    from qualitymark.web.openapi import document
+
+    response = jsonify(document(service.base_url()))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/api")
+def api_docs():
+    return render_template("certificates/api.html", openapi_url=url_for("certificates.openapi"))
+
