@@ -239,6 +239,34 @@ def keys_list():
         click.echo(f"{row.key_id}\t{state}\t{row.public_key_multibase}")
 
 
+# --- audit ----------------------------------------------------------------------------------
+
+@click.group("audit", cls=AppGroup, help="The tamper-evident audit trail.")
+def audit_group():
+    pass
+
+
+@audit_group.command("verify", help="Walk the hash chain; exit 1 and name the first broken link if any.")
+def audit_verify():
+    from qualitymark.services.audit import verify_chain
+
+    result = verify_chain()
+    if result.ok:
+        click.echo(f"The audit trail is intact: {result.checked} event(s), every link holds.")
+        return
+    click.echo(f"The audit trail is broken at event {result.broken_at}: {result.reason}. "
+               f"{result.checked} event(s) before it are intact.", err=True)
+    sys.exit(1)
+
+
+@audit_group.command("export", help="Write the whole trail as CSV (for an auditor).")
+@click.argument("output", type=click.File("w", encoding="utf-8"), default="-")
+def audit_export(output):
+    from qualitymark.services.audit import export_csv
+
+    output.write(export_csv())
+
+
 # --- demo -----------------------------------------------------------------------------------
 
 @click.command("demo", help="Create demo accounts and data (development only). Safe to run again.")
@@ -274,7 +302,7 @@ _add_verify()
 
 
 def register_commands(app) -> None:
-    for group in (db_group, users_group, jobs_group, rubrics_group, keys_group):
+    for group in (db_group, users_group, jobs_group, rubrics_group, keys_group, audit_group):
         app.cli.add_command(group)
     for command in (demo, config_table):
         if command.name not in app.cli.commands:

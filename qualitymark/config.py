@@ -34,6 +34,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "QUALITYMARK_SIGNING_KEY_PATH": ("instance/keys/signing-key.pem", "The certificate signing key. Generated on first run in development; must exist in production."),
     "QUALITYMARK_CRITERIA_DIR": ("criteria", "Folder of rubric YAML files published by `qualitymark rubrics publish`."),
     "QUALITYMARK_SIGNIN_LIMIT": ("5 per minute;20 per hour", "Sign-in attempts allowed per account and, separately, per address."),
+    "QUALITYMARK_SHOW_ASSESSOR_NAMES": ("false", "`true` shows co-ops the names of the peers who assessed them; by default assessors stay anonymous to applicants."),
     "QUALITYMARK_INSTANCE_DIR": ("instance", "Folder for local state: SQLite file, generated secret, evidence, keys."),
 }
 
@@ -58,6 +59,7 @@ class Settings:
     signing_key_path: Path
     criteria_dir: Path
     signin_limit: str
+    show_assessor_names: bool
 
     @property
     def production(self) -> bool:
@@ -147,4 +149,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         signing_key_path=in_instance(get("QUALITYMARK_SIGNING_KEY_PATH"), "keys/signing-key.pem"),
         criteria_dir=Path(get("QUALITYMARK_CRITERIA_DIR") or "criteria").resolve(),
         signin_limit=get("QUALITYMARK_SIGNIN_LIMIT") or "5 per minute;20 per hour",
+        show_assessor_names=_truthy(get("QUALITYMARK_SHOW_ASSESSOR_NAMES") or "false"),
     )

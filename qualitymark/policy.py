@@ -138,6 +138,9 @@ ACTIONS: dict[str, tuple[str, Callable[[Any, Any], bool], int]] = {
     "admin.override_conflict": (
         "Only a scheme admin overrides a detected conflict, with a written reason.",
         lambda user, _app: _admin(user), 403),
+    "admin.audit_export": (
+        "Scheme admins export the whole audit trail for an auditor.",
+        lambda user, _obj: _admin(user), 403),
     "admin.calibration": (
         "Scheme admins read the calibration report.",
         lambda user, _obj: _admin(user), 403),

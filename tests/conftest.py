@@ -21,7 +21,7 @@ from qualitymark import create_app
 from qualitymark.clock import set_clock
 from qualitymark.config import load_settings
 
-from helpers import PASSWORD, PG_URL, Auth, app_environment, need
+from helpers import PASSWORD, PG_URL, Auth, app_environment, enable_two_factor_for_tests, need
 
 REPO = Path(__file__).resolve().parents[1]
 def upgrade(url: str) -> None:
@@ -162,6 +162,8 @@ def create_user(app):
         email = email or f"person{number}@example.coop"
         with app.app_context():
             user = create_staff_user(email, name, password, list(roles), confirmed=confirmed)
+            if set(roles) & {"officer", "admin"}:
+                enable_two_factor_for_tests(user)
             if member_of:
                 organisation = db.session().exec(
                     select(Organisation).where(Organisation.slug == member_of)

@@ -184,3 +184,23 @@ def test_on_redis_a_failing_job_is_retried_with_back_off(redis_app):
     assert job is not None
     assert job.retries_left == redis_app.config["JOB_RETRIES"]
     assert job.retry_intervals == redis_app.config["JOB_RETRY_INTERVALS"]
+
+
+def test_a_savepoint_is_not_the_commit(app, db_session):
+    """Jobs wait for the real commit, not for a SAVEPOINT inside the transaction."""
+    with app.app_context():
+        enqueue("test_record_call", label="after the savepoint")
+        with db.session().begin_nested():
+            db.session().flush()
+        assert CALLS == []
+        db.commit()
+    assert CALLS == ["after the savepoint"]
+
+
+def test_a_rolled_back_savepoint_keeps_the_outer_transactions_jobs(app):
+    with app.app_context():
+        enqueue("test_record_call", label="outer")
+        savepoint = db.session().begin_nested()
+        savepoint.rollback()
+        db.commit()
+    assert CALLS == ["outer"]

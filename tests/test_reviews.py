@@ -309,8 +309,12 @@ def test_the_decider_can_never_be_an_assessor_of_the_application(app, appoint, o
     from qualitymark.models.accounts import User
     from qualitymark.services import accounts, reviews
 
+    from helpers import enable_two_factor_for_tests
+
     with app.app_context():
-        accounts.grant_role(db.session().get(User, assessors[0].id), "officer", granted_by=None)
+        person = db.session().get(User, assessors[0].id)
+        accounts.grant_role(person, "officer", granted_by=None)
+        enable_two_factor_for_tests(person)  # officers must sign in with a second factor
         db.commit()
     office = signed_in(app, officer)
     for assessor in assessors:

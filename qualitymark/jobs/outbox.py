@@ -50,6 +50,9 @@ def enqueue(task_name: str, *, key: str | None = None, **kwargs: Any) -> JobReco
 
 
 def _release_after_commit(session: Session) -> None:
+    # SQLAlchemy also calls this when a SAVEPOINT is released: that is not the commit yet.
+    if session.in_nested_transaction():
+        return
     records = session.info.pop(_PENDING, [])
     if not records:
         return
@@ -59,6 +62,10 @@ def _release_after_commit(session: Session) -> None:
 
 
 def _forget_after_rollback(session: Session) -> None:
+    # A rolled-back SAVEPOINT keeps the outer transaction's jobs (one of its own, if any, finds no
+    # row when it runs and does nothing); only the real rollback forgets them all.
+    if session.in_nested_transaction():
+        return
     session.info.pop(_PENDING, None)
 
 

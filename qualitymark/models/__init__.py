@@ -9,6 +9,7 @@ from qualitymark.models.accounts import (  # noqa: F401
     Invitation,
     Membership,
     Organisation,
+    RecoveryCode,
     StaffRole,
     StakeholderClass,
     User,
@@ -22,7 +23,7 @@ from qualitymark.models.applications import (  # noqa: F401
     EvidenceCriterion,
     EvidenceItem,
 )
-from qualitymark.models.audit import AuditEvent  # noqa: F401
+from qualitymark.models.audit import AuditChainHead, AuditEvent  # noqa: F401
 from qualitymark.models.base import metadata  # noqa: F401
 from qualitymark.models.jobs import JobRecord  # noqa: F401
 from qualitymark.models.rubrics import RubricIntegrityError, RubricVersion  # noqa: F401

@@ -33,6 +33,10 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_signin_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Two-factor sign-in (TOTP, RFC 6238). Required for officers and admins, open to everyone.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    totp_last_step: int | None = Field(default=None)  # the last code's time step: a code works once
 
     staff_roles: list["StaffRole"] = Relationship(
         sa_relationship_kwargs={"lazy": "selectin", "foreign_keys": "[StaffRole.user_id]", "viewonly": True}
@@ -52,11 +56,31 @@ class User(SQLModel, table=True):
         return f"{self.id}:{self.session_epoch}"
 
     @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
+
+    @property
+    def needs_two_factor(self) -> bool:
+        """Officers and admins decide and administer: they must sign in with a second factor."""
+        return self.has_role("officer") or self.has_role("admin")
+
+    @property
     def role_names(self) -> frozenset[str]:
         return frozenset(role.role for role in self.staff_roles)
 
     def has_role(self, role: str) -> bool:
         return role in self.role_names
+
+
+class RecoveryCode(SQLModel, table=True):
+    """One-time codes for when the authenticator is lost. Only their SHA-256 is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64, unique=True)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class StaffRole(SQLModel, table=True):

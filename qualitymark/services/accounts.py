@@ -37,11 +37,32 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_strength(password: str) -> None:
+def _common_passwords() -> frozenset[str]:
+    # The 30,000 most common passwords from leaks, as shipped with zxcvbn.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"]) | {"carequalitymark", "qualitymark", "cooperative", "co-operative"}
+
+
+_COMMON: frozenset[str] | None = None
+
+
+def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
+    global _COMMON
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
     if len(password) > 256:
         raise AccountError("Use at most 256 characters.")
+    if _COMMON is None:
+        _COMMON = _common_passwords()
+    lowered = password.lower()
+    if lowered in _COMMON or lowered.rstrip("0123456789!?.") in _COMMON or len(set(lowered)) < 4:
+        raise AccountError("This password is one of the most common ones and easy to guess. Choose another: "
+                           "a few unrelated words work well.")
+    if email and (lowered == email.lower() or lowered == email.lower().split("@")[0]):
+        raise AccountError("Do not use your email address as your password.")
+    if name and lowered.replace(" ", "") == name.lower().replace(" ", ""):
+        raise AccountError("Do not use your name as your password.")
 
 
 def find_user(email: str) -> User | None:
@@ -70,8 +91,8 @@ def register_user(name: str, email: str, password: str) -> User | None:
     If the email already has an account, nothing is created and its owner is told by
     email instead: the person at the screen sees the same message either way.
     """
-    check_password_strength(password)
     email = normalise_email(email)
+    check_password_strength(password, email=email, name=name)
     existing = find_user(email)
     if existing is not None:
         send_mail(
@@ -145,10 +166,14 @@ def authenticate(email: str, password: str) -> SignInResult:
     if user.email_confirmed_at is None:
         send_confirmation(user)
         return SignInResult(user, needs_confirmation=True)
-    user.last_signin_at = utcnow()
-    audit.record("user.signed_in", "user", user.id, actor_id=user.id)
-    db.session().flush()
     return SignInResult(user)
+
+
+def record_sign_in(user: User, *, second_factor: bool) -> None:
+    """Called once every factor has been checked."""
+    user.last_signin_at = utcnow()
+    audit.record("user.signed_in", "user", user.id, actor_id=user.id, changes={"two_factor": second_factor})
+    db.session().flush()
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
@@ -160,7 +185,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 
 
 def _set_password(user: User, new_password: str, *, action: str) -> None:
-    check_password_strength(new_password)
+    check_password_strength(new_password, email=user.email, name=user.name)
     user.password_hash = hash_password(new_password)
     # Every session and remember-me cookie carries the epoch; bumping it signs them all out.
     user.session_epoch += 1

@@ -45,6 +45,7 @@ ISSUER_NAME = "Care Quality Mark certification office"
 STATUS_LIST_SIZE = 131072
 STATUS_TTL = timedelta(hours=1)
 STATUS_VALIDITY = timedelta(days=7)
+CLOCK_SKEW = timedelta(minutes=5)
 # Crockford's base32: no I, L, O or U, so a code read aloud or off a wall is not mistaken.
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 10
@@ -185,9 +186,11 @@ def set_status_bit(status_list: StatusList, index: int, value: bool) -> None:
 def refresh_status_list(status_list: StatusList) -> None:
     """Sign the list again (after a change, or before the signed copy expires)."""
     now = utcnow()
+    # Valid from a few minutes back: a verifier whose clock is a little behind ours (or that took
+    # its "now" just before this list was signed) must not see it as not yet valid.
     document = build_status_list_credential(
         status_list_url(status_list.purpose, status_list.number), issuer_did(), status_list.purpose,
-        StatusBits(status_list.size, data=status_list.bits).encode(), now, now + STATUS_VALIDITY,
+        StatusBits(status_list.size, data=status_list.bits).encode(), now - CLOCK_SKEW, now + STATUS_VALIDITY,
         int(STATUS_TTL.total_seconds() * 1000))
     signed, _key = _sign(document)
     status_list.credential_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))

@@ -231,8 +231,9 @@ def invite_member(organisation: Organisation, email: str, role: str, *, inviter:
     )
     db.session().add(invitation)
     db.session().flush()
+    # The invitation row holds the address; the audit trail (kept for ever) names the row, not the person.
     audit.record("organisation.member_invited", "organisation", organisation.id, actor_id=inviter.id,
-                 changes={"email": email, "role": role})
+                 changes={"invitation_id": invitation.id, "role": role})
     link = current_app.config["BASE_URL"] + url_for("organisations.accept_invitation", token=token)
     send_mail(
         email,

@@ -73,6 +73,20 @@ def init_app(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
+    @app.before_request
+    def _staff_need_two_factor():
+        from flask_login import current_user
+
+        from qualitymark.web.safety import TWO_FACTOR_SETUP_ALLOWED
+
+        if (current_user.is_authenticated and current_user.needs_two_factor
+                and not current_user.two_factor_enabled and request.endpoint not in TWO_FACTOR_SETUP_ALLOWED):
+            from flask import flash, redirect, url_for
+
+            flash("Officers and admins sign in with a second factor. Set it up now: it takes two minutes.", "info")
+            return redirect(url_for("account.two_factor"))
+        return None
+
     @app.after_request
     def _security_headers(response):
         headers = response.headers

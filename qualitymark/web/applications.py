@@ -56,7 +56,14 @@ def _section_or_404(rubric, section_id: str):
 def dashboard():
     organisations = policy.organisations_of(current_user)
     rows = [(organisation, service.applications_of(organisation)) for organisation in organisations]
-    return render_template("applications/dashboard.html", rows=rows, next_step=NEXT_STEP)
+    from sqlmodel import select as _select
+
+    from qualitymark.models.certificates import Certificate
+
+    certificates = {c.application_id: c for c in db.session().exec(_select(Certificate).where(
+        Certificate.organisation_id.in_([o.id for o in organisations] or [-1]))).all()}
+    return render_template("applications/dashboard.html", rows=rows, next_step=NEXT_STEP,
+                           certificates=certificates)
 
 
 @bp.route("/coops/<slug>/apply", methods=["GET", "POST"])
@@ -122,7 +129,33 @@ def show(application_id: int):
         decision=decision, conditions=conditions,
         verdict=reviews.verdict_for(application) if decision else None,
         office=policy.can(current_user, "office.view"),
+        assessor_names=_assessor_names(application),
+        certificate=_certificate(application),
     )
+
+
+def _assessor_names(application) -> list[str]:
+    """Only when the scheme chose to name assessors to applicants (QUALITYMARK_SHOW_ASSESSOR_NAMES)."""
+    from flask import current_app
+
+    from qualitymark.services import reviews
+
+    if not current_app.config["SETTINGS"].show_assessor_names:
+        return []
+    ids = reviews.assessor_ids(application)
+    if not ids:
+        return []
+    from sqlmodel import select as _select
+
+    from qualitymark.models.accounts import User
+
+    return sorted(db.session().exec(_select(User.name).where(User.id.in_(ids))).all())
+
+
+def _certificate(application):
+    from qualitymark.services.certificates import certificate_for_application
+
+    return certificate_for_application(application.id)
 
 
 @bp.route("/applications/<int:application_id>/sections/<section_id>", methods=["GET", "POST"])
@@ -289,3 +322,27 @@ def request_changes(application_id: int):
             flash("The requests are sent. The co-op can now edit a new round.", "success")
             return redirect(url_for("applications.show", application_id=application.id))
     return render_template("applications/request_changes.html", application=application, rubric=rubric, form=form)
+
+
+@bp.route("/applications/<int:application_id>/history")
+@login_required
+def history(application_id: int):
+    """Everything that happened to the application, from the audit trail."""
+    from sqlmodel import select as _select
+
+    from qualitymark.models.accounts import User
+    from qualitymark.services import audit
+
+    application = _load(application_id)
+    events = audit.history("application", application.id)
+    names = dict(db.session().exec(_select(User.id, User.name).where(
+        User.id.in_({e.actor_id for e in events if e.actor_id} or {-1}))).all())
+    # Assessors' names stay hidden from the co-op unless the scheme names them.
+    from flask import current_app
+
+    hide = not policy.can(current_user, "office.view") and not current_app.config["SETTINGS"].show_assessor_names
+    from qualitymark.services.reviews import assessor_ids
+
+    hidden = assessor_ids(application) if hide else set()
+    return render_template("applications/history.html", application=application, events=events,
+                           names=names, hidden=hidden)

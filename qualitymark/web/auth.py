@@ -1,12 +1,12 @@
 """Sign up, confirm, sign in, sign out, reset a forgotten password."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from qualitymark.extensions import limiter
 from qualitymark.services import accounts
-from qualitymark.web.forms import NewPasswordForm, ResetRequestForm, SignInForm, SignUpForm
+from qualitymark.web.forms import CodeForm, NewPasswordForm, ResetRequestForm, SignInForm, SignUpForm
 from qualitymark.web.safety import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -75,11 +75,48 @@ def signin():
         elif result.needs_confirmation:
             flash("Your email address is not confirmed yet. We have sent you a new confirmation link.", "info")
             return redirect(url_for("auth.signin"))
+        elif result.user.two_factor_enabled:
+            # The password was right; the second factor comes next. Nothing is signed in yet.
+            session["two_factor_pending"] = {"id": result.user.get_id(), "remember": bool(form.remember.data),
+                                             "next": safe_next()}
+            return redirect(url_for("auth.second_factor"))
         else:
+            accounts.record_sign_in(result.user, second_factor=False)
             login_user(result.user, remember=form.remember.data)
             flash(f"Welcome, {result.user.name}.", "success")
             return redirect(safe_next())
     return render_template("auth/signin.html", form=form, next=request.args.get("next", ""))
+
+
+def _pending_key() -> str:
+    pending = session.get("two_factor_pending") or {}
+    return "second-factor:" + str(pending.get("id", "none"))
+
+
+@bp.route("/signin/code", methods=["GET", "POST"])
+@limiter.limit("5 per minute;20 per hour", methods=["POST"], key_func=_pending_key, scope="second-factor",
+               deduct_when=_only_failures)
+def second_factor():
+    from qualitymark.services import two_factor
+
+    pending = session.get("two_factor_pending")
+    user = accounts.load_user(pending["id"]) if pending else None
+    if user is None:
+        session.pop("two_factor_pending", None)
+        flash("Please sign in again.", "info")
+        return redirect(url_for("auth.signin"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if two_factor.verify(user, form.code.data):
+            session.pop("two_factor_pending", None)
+            accounts.record_sign_in(user, second_factor=True)
+            login_user(user, remember=pending.get("remember", False))
+            flash(f"Welcome, {user.name}.", "success")
+            return redirect(pending.get("next") or url_for("main.home"))
+        g.signin_failed = True
+        form.code.errors.append("That code is not right. Type the 6 digits your app shows now, or one of your "
+                                "recovery codes.")
+    return render_template("auth/second_factor.html", form=form)
 
 
 @bp.route("/signout", methods=["POST"])

@@ -82,3 +82,10 @@ class ChangePasswordForm(NewPasswordForm):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Change password")
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code from your authenticator app, or a recovery code",
+                       validators=[DataRequired(message="Type the code.")], filters=[_strip],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"})
+    submit = SubmitField("Continue")

@@ -278,3 +278,13 @@ def certificate(code: str):
             return redirect(url_for("certificates.show", code=certificate.public_code))
     organisation = db.session().get(Organisation, certificate.organisation_id)
     return render_template("office/certificate.html", certificate=certificate, organisation=organisation, form=form)
+
+
+@bp.route("/audit.csv")
+@login_required
+def audit_export():
+    from qualitymark.services.audit import export_csv
+
+    policy.authorise("admin.audit_export")
+    return Response(export_csv(), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'})

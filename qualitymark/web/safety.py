@@ -24,3 +24,7 @@ def safe_next(default_endpoint: str = "main.home") -> str:
     ):
         return target
     return url_for(default_endpoint)
+
+
+# Pages a signed-in officer or admin may open before setting up two-factor sign-in.
+TWO_FACTOR_SETUP_ALLOWED = frozenset({"account.two_factor", "auth.signout", "static", "main.favicon", "main.health"})
