@@ -35,6 +35,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "QUALITYMARK_CRITERIA_DIR": ("criteria", "Folder of rubric YAML files published by `qualitymark rubrics publish`."),
     "QUALITYMARK_SIGNIN_LIMIT": ("5 per minute;20 per hour", "Sign-in attempts allowed per account and, separately, per address."),
     "QUALITYMARK_SHOW_ASSESSOR_NAMES": ("false", "`true` shows co-ops the names of the peers who assessed them; by default assessors stay anonymous to applicants."),
+    "QUALITYMARK_EVIDENCE_RETENTION_DAYS": ("2190", "Days after a decision (or withdrawal) before evidence files are deleted; their hashes stay. Default 6 years."),
     "QUALITYMARK_INSTANCE_DIR": ("instance", "Folder for local state: SQLite file, generated secret, evidence, keys."),
 }
 
@@ -60,6 +61,7 @@ class Settings:
     criteria_dir: Path
     signin_limit: str
     show_assessor_names: bool
+    evidence_retention_days: int
 
     @property
     def production(self) -> bool:
@@ -123,6 +125,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     database_url = get("QUALITYMARK_DATABASE_URL") or f"sqlite:///{instance_dir / 'qualitymark.db'}"
     try:
         max_mb = float(get("QUALITYMARK_MAX_UPLOAD_MB") or "25")
+        retention_days = int(get("QUALITYMARK_EVIDENCE_RETENTION_DAYS") or "2190")
         smtp_port = int(get("QUALITYMARK_SMTP_PORT") or "587")
     except ValueError as error:
         raise ConfigurationError(f"A numeric setting is not a number: {error}") from None
@@ -150,4 +153,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         criteria_dir=Path(get("QUALITYMARK_CRITERIA_DIR") or "criteria").resolve(),
         signin_limit=get("QUALITYMARK_SIGNIN_LIMIT") or "5 per minute;20 per hour",
         show_assessor_names=_truthy(get("QUALITYMARK_SHOW_ASSESSOR_NAMES") or "false"),
+        evidence_retention_days=retention_days,
     )

@@ -104,6 +104,9 @@ TABLE: list[tuple[str, str, tuple]] = [
 
     # --- anyone signed in -------------------------------------------------------------------------
     ("/account/",                                "GET",  SIGNED_IN),
+    ("/account/data",                            "GET",  SIGNED_IN),
+    ("/account/delete",                          "GET",  SIGNED_IN),
+    ("/account/delete",                          "POST", SIGNED_IN),
     ("/account/password",                        "GET",  SIGNED_IN),
     ("/account/password",                        "POST", SIGNED_IN),
     ("/account/two-factor",                      "GET",  SIGNED_IN),

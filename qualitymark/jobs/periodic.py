@@ -99,3 +99,13 @@ def issue_missing_certificates() -> int:
         enqueue("issue_certificate", decision_id=decision_id)
     db.commit()
     return len(missing)
+
+
+@periodic(interval_seconds=24 * 3600)
+def delete_expired_evidence() -> int:
+    """Evidence files are kept for the retention period after a decision, then deleted (hashes stay)."""
+    from qualitymark.services.privacy import delete_expired_evidence as delete
+
+    count = delete()
+    db.commit()
+    return count

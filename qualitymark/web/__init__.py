@@ -33,6 +33,7 @@ ERROR_TEXT = {
     400: ("The request could not be understood", "Something in what was sent did not make sense to us. Go back, check the form and try again."),
     403: ("You cannot open this page", "Your account does not have access to this page. If you think it should, ask your co-op's owner or the certification office."),
     404: ("Page not found", "We could not find this page. If you typed the address, check it; if you followed a link, it may be out of date."),
+    410: ("This file is no longer kept", "It was deleted under the retention policy."),
     405: ("That action is not available here", "This page cannot be used that way. Go back and use the page's own buttons."),
     413: ("The file is too large", "The file you sent is larger than we accept. Make it smaller (for example, scan at a lower resolution or split it) and try again."),
     429: ("Too many attempts", "You have tried this too many times in a short while. Wait a few minutes, then try again."),

@@ -73,3 +73,54 @@ def two_factor():
     return render_template("account/two_factor.html", form=form, enabled=False, secret=secret,
                            grouped=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
                            qr=Markup(qr_svg(uri, title="QR code to add this account to an authenticator app")))
+
+
+@bp.route("/data")
+@login_required
+def data():
+    """Everything the service holds about you, as a JSON file."""
+    import json
+
+    from flask import Response
+
+    from qualitymark.services.privacy import export_personal_data
+
+    body = json.dumps(export_personal_data(current_user._get_current_object()), ensure_ascii=False, indent=2)
+    return Response(body, content_type="application/json; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="my-care-quality-mark-data.json"',
+                             "Cache-Control": "private, no-store"})
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+def delete():
+    from flask_login import logout_user
+    from flask_wtf import FlaskForm
+    from wtforms import BooleanField, PasswordField, SubmitField
+    from wtforms.validators import DataRequired, InputRequired
+
+    from qualitymark.services import privacy
+
+    class DeleteForm(FlaskForm):
+        password = PasswordField("Your password", validators=[InputRequired(message="Enter your password.")],
+                                 render_kw={"autocomplete": "current-password"})
+        confirm = BooleanField("I understand that my account will be deleted and cannot be restored",
+                               validators=[DataRequired(message="Tick the box to confirm.")])
+        submit = SubmitField("Delete my account")
+
+    form = DeleteForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        if not accounts.authenticate(user.email, form.password.data).user:
+            form.password.errors.append("Your password is not right.")
+        else:
+            try:
+                privacy.delete_account(user)
+            except privacy.PrivacyError as error:
+                form.confirm.errors.append(str(error))
+            else:
+                logout_user()
+                flash("Your account is deleted. Records the certification body must keep now show you as a former user.",
+                      "success")
+                return redirect(url_for("main.home"))
+    return render_template("account/delete.html", form=form)

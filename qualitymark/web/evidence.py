@@ -111,7 +111,13 @@ def download(application_id: int, evidence_id: int):
     if item is None:
         abort(404)
     if item.file_deleted_at is not None:
-        abort(404)
+        from werkzeug.exceptions import Gone
+
+        error = Gone()
+        error.qualitymark_message = (
+            f"This file was deleted on {item.file_deleted_at:%-d %B %Y} because the retention period after the "
+            f"decision ended. Its fingerprint (SHA-256 {item.sha256}) is kept as a record of what was seen.")
+        raise error
     path = service.store().path_for(item.storage_key)
     response = send_file(path, mimetype=item.mime_type, as_attachment=True,
                          download_name=download_name(item.original_name, _detected(item)),

@@ -1,0 +1,111 @@
+"""Privacy: a person's own data, deleting an account (the audit trail keeps a pseudonym), and
+deleting evidence files once the retention period after a decision has passed."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlmodel import select
+
+from qualitymark import db
+from qualitymark.clock import utcnow
+from qualitymark.models.accounts import Invitation, Membership, Organisation, RecoveryCode, StaffRole, User
+from qualitymark.models.applications import Application, EvidenceItem
+from qualitymark.models.audit import AuditEvent
+from qualitymark.models.reviews import AssessorProfile, Assignment, Score
+from qualitymark.services import audit
+
+
+class PrivacyError(ValueError):
+    """Something a person can fix; the message says what."""
+
+
+def export_personal_data(user: User) -> dict:
+    """Everything the service holds about this person, as plain JSON."""
+    session = db.session()
+    memberships = session.exec(select(Membership, Organisation).join(
+        Organisation, Organisation.id == Membership.organisation_id).where(Membership.user_id == user.id)).all()
+    assignments = session.exec(select(Assignment).where(Assignment.assessor_id == user.id)).all()
+    scores = session.exec(select(Score).join(Assignment, Assignment.id == Score.assignment_id)
+                          .where(Assignment.assessor_id == user.id)).all()
+    events = session.exec(select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.sequence)).all()
+    profile = session.exec(select(AssessorProfile).where(AssessorProfile.user_id == user.id)).first()
+    return {
+        "account": {"name": user.name, "email": user.email, "language": user.locale,
+                    "created_at": user.created_at.isoformat(), "last_signin_at":
+                        user.last_signin_at.isoformat() if user.last_signin_at else None,
+                    "email_confirmed": user.email_confirmed_at is not None,
+                    "two_factor": user.two_factor_enabled, "staff_roles": sorted(user.role_names)},
+        "co_ops": [{"name": org.name, "role": membership.role, "since": membership.created_at.isoformat()}
+                   for membership, org in memberships],
+        "assessor_profile": None if profile is None else {
+            "regions": profile.regions, "languages": profile.languages, "expertise_sections": profile.expertise_sections,
+            "capacity_per_quarter": profile.capacity_per_quarter, "active": profile.active},
+        "reviews": [{"application": a.application_id, "round": a.round_number, "status": a.status,
+                     "due_date": a.due_date.isoformat()} for a in assignments],
+        "scores": [{"assignment": s.assignment_id, "criterion": s.criterion_id, "level": s.level,
+                    "rationale": s.rationale} for s in scores],
+        "actions_recorded": [{"time": e.created_at.isoformat(), "action": e.action, "object": f"{e.object_type} {e.object_id}"}
+                             for e in events],
+    }
+
+
+def delete_account(user: User) -> None:
+    """Remove what identifies the person; keep the records a certification body must keep, under a
+    pseudonym ("Former user 42"), so the audit trail still says that the same someone acted."""
+    session = db.session()
+    memberships = session.exec(select(Membership).where(Membership.user_id == user.id)).all()
+    for membership in memberships:
+        if membership.role == "owner":
+            owners = session.exec(select(Membership).where(Membership.organisation_id == membership.organisation_id,
+                                                           Membership.role == "owner")).all()
+            if len(owners) == 1:
+                organisation = session.get(Organisation, membership.organisation_id)
+                raise PrivacyError(f"You are the only owner of {organisation.name}. Make another member an owner "
+                                   "first, so the co-op is not left without one.")
+    for row in [*memberships,
+                *session.exec(select(StaffRole).where(StaffRole.user_id == user.id)).all(),
+                *session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all()]:
+        session.delete(row)
+    for invitation in session.exec(select(Invitation).where(Invitation.email == user.email,
+                                                            Invitation.accepted_at.is_(None))).all():
+        invitation.revoked_at = utcnow()
+    profile = session.exec(select(AssessorProfile).where(AssessorProfile.user_id == user.id)).first()
+    if profile is not None:
+        profile.active = False
+        profile.regions = ""
+    user.name = f"Former user {user.id}"
+    user.email = f"deleted-{user.id}-{secrets.token_hex(4)}@deleted.invalid"
+    user.password_hash = "!deleted"  # matches no password: argon2 refuses it as a hash
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.is_active = False
+    user.session_epoch += 1
+    session.flush()
+    audit.record("user.deleted", "user", user.id, actor_id=user.id)
+
+
+def retention_days() -> int:
+    return current_app.config["SETTINGS"].evidence_retention_days
+
+
+def delete_expired_evidence() -> int:
+    """Delete evidence files whose application was decided (or withdrawn) longer ago than the
+    retention period; the row, its SHA-256 and its name stay as the record of what was seen."""
+    from qualitymark.jobs import enqueue
+
+    cutoff = utcnow() - timedelta(days=retention_days())
+    session = db.session()
+    closed = select(Application.id).where(Application.status.in_(("certified", "declined", "withdrawn")),
+                                          Application.updated_at < cutoff)
+    items = session.exec(select(EvidenceItem).where(EvidenceItem.application_id.in_(closed),
+                                                    EvidenceItem.file_deleted_at.is_(None))).all()
+    for item in items:
+        item.file_deleted_at = utcnow()
+        # The file goes once the database records it as gone (after the commit).
+        enqueue("delete_evidence_file", storage_key=item.storage_key)
+        audit.record("evidence.file_deleted", "application", item.application_id, actor_id=None,
+                     changes={"evidence_id": item.id, "sha256": item.sha256, "reason": "retention period ended"})
+    session.flush()
+    return len(items)
