@@ -97,7 +97,7 @@ def versions() -> dict:
     return {
         "python": platform.python_version(), "postgres": postgres,
         "gunicorn": out([str(BIN / "gunicorn"), "--version"]),
-        "wrk": out([wrk_path() or "wrk", "-v"]), "rq": out([str(BIN / "python"), "-c", "import rq; print(rq.VERSION)"]),
+        "wrk": out([wrk_path() or "wrk", "-v"]).split(" [")[0].split(" Copyright")[0], "rq": out([str(BIN / "python"), "-c", "import rq; print(rq.VERSION)"]),
         "redis": out([str(BIN / "python"), "-c",
                       f"import redis; print(redis.Redis.from_url('{REDIS_BASE_URL}').info()['redis_version'])"]),
         "app_commit": out(["git", "rev-parse", "HEAD"], env=quiet_git),
@@ -291,8 +291,9 @@ class Bench:
     def issue_plan(self) -> list[tuple[str, str, int]]:
         """(size, worker class, N): the README's forking `rq worker` at the largest size, and rq's
         SimpleWorker (no fork per job) at every size, as a diagnostic."""
-        plan = [(self.sizes[-1], "rq worker (README)", self.args.issue_n_forking or (10 if self.quick else 50))]
-        plan += [(size, "rq worker -w SimpleWorker", self.args.issue_n or (50 if self.quick else 200)) for size in self.sizes]
+        plan = [(self.sizes[-1], "rq worker` (README: a fork per job)", self.args.issue_n_forking or (10 if self.quick else 50))]
+        plan += [(size, "rq worker -w rq.worker.SimpleWorker` (diagnostic: no fork)", self.args.issue_n or (50 if self.quick else 200))
+                 for size in self.sizes]
         return plan
 
     # ----- steps
@@ -421,10 +422,9 @@ class Bench:
                         log(f"  round {round_number + 1} {size:5} {endpoint.label:22} {figures['rps']:8.1f} req/s  "
                             f"p50 {figures['p50_us'] / 1000:7.1f} ms  p95 {figures['p95_us'] / 1000:7.1f} ms  "
                             f"p99 {figures['p99_us'] / 1000:7.1f} ms  errors {figures['errors']}")
-                check_page(servers[self.sizes[0]], endpoints[self.sizes[0]][-1])  # still signed in
-            for size in self.sizes:
-                check_page(servers[size], endpoints[size][-2])
-                check_page(servers[size], endpoints[size][-1])
+            for size in self.sizes:  # still signed in, still the real pages
+                for endpoint in endpoints[size]:
+                    check_page(servers[size], endpoint)
         finally:
             for server in servers.values():
                 server.stop()
@@ -492,7 +492,7 @@ class Bench:
             for name in (self.queue, "qualitymark"):
                 Queue(name, connection=connection).empty()
             command = [str(BIN / "rq"), "worker", "--url", self.redis_url, self.queue, "qualitymark"]
-            if "SimpleWorker" in worker:
+            if "SimpleWorker" in worker:  # the diagnostic
                 command[2:2] = ["-w", "rq.worker.SimpleWorker"]
             workers = [subprocess.Popen(command + ["-n", f"bench-{os.getpid()}-{size}-{i}-{time.time_ns()}"], cwd=ROOT,
                                         env=self.env(size), stdout=(self.work / f"rq-{size}-{i}.log").open("ab"),
@@ -516,13 +516,13 @@ class Bench:
                          f"{figures['documents']} PDFs")
                 result = "ERROR"
             else:
-                value = (f"{n / seconds:.2f} certificates/s ({n} in {figures['seconds_to_certificates']:.1f} s; "
-                         f"with their PDFs {seconds:.1f} s; {sum(figures['jobs_by_task'].values())} jobs)")
+                value = (f"{n / seconds:.2f} certificates/s with their PDFs (all {n} certificates after "
+                         f"{figures['seconds_to_certificates']:.1f} s, all PDFs after {seconds:.1f} s; "
+                         f"{sum(figures['jobs_by_task'].values())} jobs)")
                 result = "info"
             if figures["jobs_by_status"].get("failed"):
                 result = f"ERROR ({figures['jobs_by_status']['failed']} failed jobs)"
-            label = "README configuration" if "README" in worker else "diagnostic: no fork per job"
-            self.report.add(f"Issuing through 2 x `{worker}` ({label}), N={n}", size, value, "—", result)
+            self.report.add(f"Issuing N={n}: 2 x `{worker}", size, value, "—", result)
 
     def upload(self) -> None:
         from bench.client import sign_in

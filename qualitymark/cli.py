@@ -276,9 +276,13 @@ def demo():
 
     if current_app.config["SETTINGS"].production:
         raise click.ClickException("Demo data is never created in production mode.")
-    for line in create_demo_data():
-        click.echo(line)
+    lines = create_demo_data()
+    # Commit first: in-process jobs (mail to the log) run now, so the summary below stays together.
     db.commit()
+    click.echo("")
+    for line in lines:
+        click.echo(line)
+    click.echo("Emails (confirmation and reset links) are written to this terminal's log.")
 
 
 @click.command("config-table", help="Print the configuration variables as a Markdown table (for the README).")

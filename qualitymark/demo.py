@@ -78,6 +78,8 @@ def create_demo_data() -> list[str]:
         if accounts.find_user(email) is None:
             accounts.create_staff_user(email, name, DEMO_PASSWORD, roles)
         lines.append(f"  {email:<24} {', '.join(roles) or 'co-op member':<24} password: {DEMO_PASSWORD}")
+    lines.append("Officers and the admin set up two-factor sign-in the first time they sign in "
+                 "(scan the QR code with any authenticator app).")
     applicant = accounts.find_user("applicant@demo.coop")
     versions = [version for version in list_versions("care-quality-mark") if not version.is_retired]
     if not versions:
@@ -101,12 +103,7 @@ def create_demo_data() -> list[str]:
         stakeholders={"people_using_services": (60, Decimal(40)), "workers": (35, Decimal(40)),
                       "family_members": (20, Decimal(20))})
     if new:
-        submitted = applications.start_application(submitted_coop, versions[0], actor=applicant,
-                                                   agreement_version=CURRENT_VERSION, agreement_accepted=True)
-        _answer_sections(submitted, applicant)
-        _evidence_for_mandatory(submitted, applicant)
-        applications.submit_application(submitted, actor=applicant)
-        _review(submitted, reviews_to_submit=1)
+        _reviewed_application(submitted_coop, applicant, versions[0], reviews_to_submit=1)
         lines.append(f"Demo co-op “{submitted_coop.name}”: an application in review, one of two reviews submitted.")
 
     ready_coop, new = _coop(
@@ -114,16 +111,7 @@ def create_demo_data() -> list[str]:
         services="Home care",
         stakeholders={"people_using_services": (30, Decimal(50)), "workers": (25, Decimal(50))})
     if new:
-        ready = applications.start_application(ready_coop, versions[0], actor=applicant,
-                                               agreement_version=CURRENT_VERSION, agreement_accepted=True)
-        _answer_sections(ready, applicant)
-        _evidence_for_mandatory(ready, applicant)
-        applications.submit_application(ready, actor=applicant)
-        _review(ready, reviews_to_submit=2)
-        officer = accounts.find_user("officer@demo.coop")
-        _version, rubric = applications.rubric_for(ready)
-        reviews.moderate(ready, {c.id: (3, "Both assessors agreed.") for c in rubric.criteria()}, actor=officer)
-        reviews.complete_moderation(ready, actor=officer)
+        _moderated(_reviewed_application(ready_coop, applicant, versions[0], reviews_to_submit=2))
         lines.append(f"Demo co-op “{ready_coop.name}”: moderated and ready for a decision by officer2@demo.coop "
                      "(officer@demo.coop moderated it, so may not decide).")
 
@@ -132,17 +120,8 @@ def create_demo_data() -> list[str]:
         services="Home care\nCommunity support",
         stakeholders={"people_using_services": (70, Decimal(60)), "workers": (30, Decimal(40))})
     if new:
-        certified = applications.start_application(certified_coop, versions[0], actor=applicant,
-                                                   agreement_version=CURRENT_VERSION, agreement_accepted=True)
-        _answer_sections(certified, applicant)
-        _evidence_for_mandatory(certified, applicant)
-        applications.submit_application(certified, actor=applicant)
-        _review(certified, reviews_to_submit=2)
-        officer, decider = accounts.find_user("officer@demo.coop"), accounts.find_user("officer2@demo.coop")
-        _version, rubric = applications.rubric_for(certified)
-        reviews.moderate(certified, {c.id: (3, "Both assessors agreed.") for c in rubric.criteria()}, actor=officer)
-        reviews.complete_moderation(certified, actor=officer)
-        decision = reviews.record_decision(certified, outcome="certify", actor=decider,
+        certified = _moderated(_reviewed_application(certified_coop, applicant, versions[0], reviews_to_submit=2))
+        decision = reviews.record_decision(certified, outcome="certify", actor=accounts.find_user("officer2@demo.coop"),
                                            rationale="Every rule of the Care Quality Mark is met (demo).")
         from qualitymark.services.certificates import issue_certificate
 
@@ -153,6 +132,25 @@ def create_demo_data() -> list[str]:
     for certificate in db.session().exec(select(Certificate).order_by(Certificate.id)).all():
         lines.append(f"Demo certificate: {base_url()}/c/{certificate.public_code}")
     return lines
+
+
+def _reviewed_application(coop, applicant: User, version, *, reviews_to_submit: int) -> Application:
+    """A complete application, submitted, with both demo assessors on it."""
+    application = applications.start_application(coop, version, actor=applicant,
+                                                 agreement_version=CURRENT_VERSION, agreement_accepted=True)
+    _answer_sections(application, applicant)
+    _evidence_for_mandatory(application, applicant)
+    applications.submit_application(application, actor=applicant)
+    _review(application, reviews_to_submit=reviews_to_submit)
+    return application
+
+
+def _moderated(application: Application) -> Application:
+    officer = accounts.find_user("officer@demo.coop")
+    _version, rubric = applications.rubric_for(application)
+    reviews.moderate(application, {c.id: (3, "Both assessors agreed.") for c in rubric.criteria()}, actor=officer)
+    reviews.complete_moderation(application, actor=officer)
+    return application
 
 
 def _review(application: Application, *, reviews_to_submit: int) -> None:
