@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request, url_for
 from flask_login import current_user
@@ -69,9 +70,15 @@ def show(code: str):
 def _qr(code: str):
     from markupsafe import Markup
 
+    return Markup(_qr_for_url(f"{service.base_url()}/c/{code}"))
+
+
+@lru_cache(maxsize=4096)
+def _qr_for_url(url: str) -> str:
+    # A code's QR never changes; drawing it costs more than the rest of the page.
     from qualitymark.certificates.render import qr_svg
 
-    return Markup(qr_svg(f"{service.base_url()}/c/{code}"))
+    return qr_svg(url)
 
 
 @bp.route("/c/<code>.json")
