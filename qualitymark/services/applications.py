@@ -200,6 +200,9 @@ def save_section(application: Application, section: Section, answers: dict[str, 
     current = responses(application)
     session = db.session()
     result = SaveResult()
+    for criterion_id, answer in answers.items():
+        if answer.level is not None and answer.level not in levels:
+            raise ApplicationError(f"{criterion_id}: choose a level from the scale.")
     for criterion in section.criteria:
         answer = answers.get(criterion.id)
         row = current.get(criterion.id)

@@ -373,6 +373,7 @@ def save_scores(assignment: Assignment, inputs: dict[str, ScoreInput], *, actor:
             raise ReviewError(f"{criterion_id}: choose a level from the scale.")
         if set(value.evidence_ids) - evidence:
             raise ReviewError(f"{criterion_id}: that evidence is not part of this application.")
+    for criterion_id, value in inputs.items():
         row = existing.get(criterion_id)
         if row is None:
             row = Score(assignment_id=assignment.id, criterion_id=criterion_id)
@@ -502,6 +503,7 @@ def moderate(application: Application, decisions: dict[str, tuple[int, str]], *,
     levels = set(rubric.scale_levels())
     table = {row.criterion_id: row for row in moderation_table(application)}
     existing = moderated_levels(application)
+    # Check every criterion before writing any, so a refusal leaves nothing half-saved.
     for criterion_id, (level, note) in decisions.items():
         row = table.get(criterion_id)
         if row is None:
@@ -511,6 +513,7 @@ def moderate(application: Application, decisions: dict[str, tuple[int, str]], *,
         if row.divergent and not note.strip():
             raise ReviewError(f"{criterion_id}: the assessors diverged here, so write a note explaining the "
                               "moderated level.")
+    for criterion_id, (level, note) in decisions.items():
         moderated = existing.get(criterion_id)
         if moderated is None:
             moderated = ModeratedLevel(application_id=application.id, round_number=application.current_round,

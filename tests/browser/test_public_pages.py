@@ -117,10 +117,12 @@ def test_welsh_criteria_page_marks_the_english_it_still_shows(page):
 
 def _no_sideways_scrolling(page, screens_dir, name: str) -> None:
     page.wait_for_load_state("load")
-    widths = page.evaluate("() => ({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})")
+    # clientWidth, not innerWidth: in Chromium's phone emulation innerWidth grows with overflowing content.
+    widths = page.evaluate("() => ({scroll: document.scrollingElement.scrollWidth, "
+                           "inner: document.documentElement.clientWidth})")
     page.screenshot(path=str(screens_dir / f"{name}.png"), full_page=True)
     wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
-        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
         .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).split(' ').join('.') : ''))
         .slice(0, 10)""")
     assert widths["scroll"] <= widths["inner"], (
