@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install migrate publish demo clean-instance
+.PHONY: run test bench install migrate publish demo clean-instance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks on the local PostgreSQL and Redis
+# (see bench/README.md), with gunicorn and wrk; figures go to bench/results/.
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean-instance:
 	rm -rf instance

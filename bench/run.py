@@ -494,7 +494,8 @@ class Bench:
             connection = Redis.from_url(self.redis_url)
             for name in (self.queue, "qualitymark"):
                 Queue(name, connection=connection).empty()
-            command = [str(BIN / "rq"), "worker", "--url", self.redis_url, self.queue, "qualitymark"]
+            # The README's command (`rq worker --with-scheduler --url ... qualitymark`), plus the dedicated queue.
+            command = [str(BIN / "rq"), "worker", "--with-scheduler", "--url", self.redis_url, self.queue, "qualitymark"]
             if "SimpleWorker" in worker:  # the diagnostic
                 command[2:2] = ["-w", "rq.worker.SimpleWorker"]
             workers = [subprocess.Popen(command + ["-n", f"bench-{os.getpid()}-{size}-{i}-{time.time_ns()}"], cwd=ROOT,
