@@ -372,3 +372,22 @@ def test_demo_issues_a_certificate_and_prints_its_url(app, runner, db_session):
     match = re.search(r"Demo certificate: http://localhost(/c/CQM-\w+)", result.output)
     assert match, result.output
     assert len(db_session.exec(select(Decision)).all()) == 1
+
+
+def test_a_status_index_clash_is_retried_not_recorded_as_issued(app, decided, certificate, monkeypatch):
+    """Two workers picking the same free index: the loser must fail (and be retried), never
+    report success without a certificate."""
+    from qualitymark import db
+    from qualitymark.models.certificates import Certificate as CertificateRow
+    from qualitymark.services import certificates as service
+
+    with app.app_context():
+        row = db.session().get(CertificateRow, certificate.id)
+        taken = row.revocation_index
+        # Pretend this application has no certificate yet, and force the taken index.
+        monkeypatch.setattr(service, "certificate_for_application",
+                            lambda application_id, _real=service.certificate_for_application: None)
+        monkeypatch.setattr(service, "_free_index", lambda status_list: taken)
+        with pytest.raises(RuntimeError, match="clashed on a status index"):
+            service.issue_certificate(decided.id)
+        db.session().rollback()

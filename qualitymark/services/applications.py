@@ -116,10 +116,11 @@ def start_application(organisation: Organisation, version: RubricVersion, *, act
         created_by_id=actor.id,
     )
     session = db.session()
-    session.add(application)
     try:
         # The partial unique index is the last word if two members start at the same moment.
+        # Added inside the SAVEPOINT: begin_nested() flushes pending objects before it starts.
         with session.begin_nested():
+            session.add(application)
             session.flush()
     except IntegrityError:
         raise ApplicationError(f"{organisation.name} already has an open application for this scheme.") from None

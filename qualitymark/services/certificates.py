@@ -283,13 +283,19 @@ def issue_certificate(decision_id: int) -> Certificate | None:
     signed, key_row = _sign(document)
     certificate.credential_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
     certificate.signing_key_id = key_row.id
-    session.add(certificate)
     try:
+        # Add inside the SAVEPOINT: begin_nested() flushes pending objects before it starts.
         with session.begin_nested():
+            session.add(certificate)
             session.flush()
     except IntegrityError:
-        # Another worker issued it first: theirs is the one.
-        return certificate_for_application(decision.application_id)
+        # Another worker issued it first: theirs is the one. If none exists, the clash was on a
+        # status-list index or the code: fail, so the job is retried with fresh picks rather than
+        # being recorded as done with no certificate.
+        issued = certificate_for_application(decision.application_id)
+        if issued is None:
+            raise RuntimeError(f"certificate for decision {decision_id} clashed on a status index or code; retrying")
+        return issued
     audit.record("certificate.issued", "certificate", certificate.id, actor_id=None,
                  changes={"public_code": code, "application_id": application.id, "award": award.id,
                           "valid_until": valid_until.isoformat()})
