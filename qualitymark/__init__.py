@@ -66,7 +66,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from qualitymark import web
+    from qualitymark import i18n, web
+
+    i18n.init_app(app)
 
     web.init_app(app)
 
