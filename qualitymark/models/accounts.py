@@ -108,7 +108,7 @@ class Organisation(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=200, index=True)  # the register's order
     slug: str = Field(max_length=80, unique=True)
     legal_form: str = Field(default="", max_length=120)
     registered_number: str = Field(default="", max_length=40)

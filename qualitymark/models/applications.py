@@ -34,6 +34,8 @@ class Application(SQLModel, table=True):
             "uq_application_one_open_per_scheme", "organisation_id", "scheme", unique=True,
             postgresql_where=text(_OPEN_SQL), sqlite_where=text(_OPEN_SQL),
         ),
+        # The office dashboard's order: newest change first, a page at a time.
+        Index("ix_application_updated_at_id", "updated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -47,6 +49,8 @@ class Application(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A renewal (ISO/IEC 17065 7.10 and the scheme's 3-year cycle) names the certificate it renews.
+    renews_certificate_id: int | None = Field(default=None, foreign_key="certificate.id", index=True)
 
     @property
     def is_open(self) -> bool:

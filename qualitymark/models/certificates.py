@@ -58,6 +58,8 @@ class Certificate(SQLModel, table=True):
         UniqueConstraint("revocation_list_id", "revocation_index"),
         UniqueConstraint("suspension_list_id", "suspension_index"),
         Index("ix_certificate_organisation_issued", "organisation_id", "issued_at"),
+        # A co-op's latest certificate (the register shows one per co-op).
+        Index("ix_certificate_organisation_id_id", "organisation_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

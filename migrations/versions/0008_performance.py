@@ -1,0 +1,39 @@
+"""performance: indexes for the office dashboard and the public register
+
+Revision ID: 0008_performance
+Revises: 0007_two_factor
+Create Date: 2026-11-22 05:00:00.000000
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa  # noqa: F401
+import sqlmodel.sql.sqltypes  # noqa: F401
+from alembic import op
+
+
+revision: str = '0008_performance'
+down_revision: str | None = '0007_two_factor'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('application', schema=None) as batch_op:
+        batch_op.create_index('ix_application_updated_at_id', ['updated_at', 'id'], unique=False)
+
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.create_index('ix_certificate_organisation_id_id', ['organisation_id', 'id'], unique=False)
+
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_organisation_name'), ['name'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_organisation_name'))
+
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.drop_index('ix_certificate_organisation_id_id')
+
+    with op.batch_alter_table('application', schema=None) as batch_op:
+        batch_op.drop_index('ix_application_updated_at_id')
