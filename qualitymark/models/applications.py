@@ -49,8 +49,6 @@ class Application(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # A renewal (ISO/IEC 17065 7.10 and the scheme's 3-year cycle) names the certificate it renews.
-    renews_certificate_id: int | None = Field(default=None, foreign_key="certificate.id", index=True)
 
     @property
     def is_open(self) -> bool:
