@@ -44,3 +44,10 @@ from qualitymark.models.certificates import (  # noqa: F401
     SigningKey,
     StatusList,
 )
+from qualitymark.models.lifecycle import (  # noqa: F401
+    AnnualDeclaration,
+    Appeal,
+    Complaint,
+    Notification,
+    NoticeSent,
+)

@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from qualitymark.clock import utcnow
@@ -49,6 +49,10 @@ class Application(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A renewal (ISO/IEC 17065 7.10 and the scheme's 3-year cycle) names the certificate it renews.
+    # use_alter: application -> certificate -> application is a cycle, created after both tables.
+    renews_certificate_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("certificate.id", use_alter=True), nullable=True, index=True))
 
     @property
     def is_open(self) -> bool:
