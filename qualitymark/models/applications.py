@@ -129,11 +129,15 @@ class EvidenceItem(SQLModel, table=True):
         UniqueConstraint("application_id", "sha256"),
         CheckConstraint("size_bytes > 0", name="not_empty"),
         CheckConstraint("length(sha256) = 64", name="sha256_hex"),
+        CheckConstraint("reuse_confirmed_at IS NULL OR reused_from_id IS NOT NULL", name="confirmed_only_if_reused"),
+        # A stored file belongs to one upload; a renewal reuses it by reference (reused_from_id).
+        Index("uq_evidence_item_storage_key_original", "storage_key", unique=True,
+              postgresql_where=text("reused_from_id IS NULL"), sqlite_where=text("reused_from_id IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
-    storage_key: str = Field(max_length=64, unique=True)
+    storage_key: str = Field(max_length=64, index=True)
     sha256: str = Field(max_length=64)
     size_bytes: int
     mime_type: str = Field(max_length=120)
@@ -146,6 +150,10 @@ class EvidenceItem(SQLModel, table=True):
     uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Retention: the file may be deleted after the decision; its hash stays as a record.
     file_deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A renewal starts with the last round's evidence, by reference to the same stored file; the
+    # co-op confirms each is still current (or removes it) before it can submit.
+    reused_from_id: int | None = Field(default=None, foreign_key="evidence_item.id")
+    reuse_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class EvidenceCriterion(SQLModel, table=True):
