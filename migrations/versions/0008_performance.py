@@ -1,4 +1,4 @@
-"""performance: indexes for the office dashboard and the public register
+"""performance: indexes for the office dashboard and the public register (its order and its search)
 
 Revision ID: 0008_performance
 Revises: 0007_two_factor
@@ -24,13 +24,20 @@ def upgrade() -> None:
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.create_index('ix_certificate_organisation_id_id', ['organisation_id', 'id'], unique=False)
 
+    # Searching inside names (ILIKE '%...%') uses trigrams on PostgreSQL. pg_trgm ships with
+    # PostgreSQL and is a trusted extension: the database's owner may create it.
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_organisation_name'), ['name'], unique=False)
+        batch_op.create_index('ix_organisation_name_id', ['name', 'id'], unique=False)
+        batch_op.create_index('ix_organisation_name_trgm', ['name'], unique=False, postgresql_using='gin',
+                              postgresql_ops={'name': 'gin_trgm_ops'})
 
 
 def downgrade() -> None:
     with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_organisation_name'))
+        batch_op.drop_index('ix_organisation_name_trgm')
+        batch_op.drop_index('ix_organisation_name_id')
 
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.drop_index('ix_certificate_organisation_id_id')

@@ -3,7 +3,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from qualitymark.clock import utcnow
@@ -105,10 +105,14 @@ class Organisation(SQLModel, table=True):
         CheckConstraint(
             "coop_type IN ('worker', 'consumer', 'multi_stakeholder', 'user_led', 'social')", name="coop_type_known"
         ),
+        # The register's order by name, and its search inside names (ILIKE '%...%') on PostgreSQL,
+        # through trigrams (migration 0008 creates pg_trgm); SQLite makes this a plain index.
+        Index("ix_organisation_name_id", "name", "id"),
+        Index("ix_organisation_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200, index=True)  # the register's order
+    name: str = Field(max_length=200)
     slug: str = Field(max_length=80, unique=True)
     legal_form: str = Field(default="", max_length=120)
     registered_number: str = Field(default="", max_length=40)
