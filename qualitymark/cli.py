@@ -122,6 +122,19 @@ def jobs_periodic():
         click.echo(f"{name}: {result}")
 
 
+@click.group("cron", cls=AppGroup, help="The periodic jobs (reminders, expiry, status lists).")
+def cron_group():
+    pass
+
+
+@cron_group.command("run-once", help="Run every periodic job once, now. Safe to run twice: nothing is sent twice.")
+def cron_run_once():
+    from qualitymark.jobs.periodic import run_all
+
+    for name, result in run_all().items():
+        click.echo(f"{name}: {result}")
+
+
 @jobs_group.command("list", help="Show jobs that failed or are still pending.")
 def jobs_list():
     from sqlmodel import select
@@ -306,7 +319,7 @@ _add_verify()
 
 
 def register_commands(app) -> None:
-    for group in (db_group, users_group, jobs_group, rubrics_group, keys_group, audit_group):
+    for group in (db_group, users_group, jobs_group, cron_group, rubrics_group, keys_group, audit_group):
         app.cli.add_command(group)
     for command in (demo, config_table):
         if command.name not in app.cli.commands:

@@ -36,7 +36,6 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "QUALITYMARK_SIGNIN_LIMIT": ("5 per minute;20 per hour", "Sign-in attempts allowed per account and, separately, per address."),
     "QUALITYMARK_SHOW_ASSESSOR_NAMES": ("false", "`true` shows co-ops the names of the peers who assessed them; by default assessors stay anonymous to applicants."),
     "QUALITYMARK_EVIDENCE_RETENTION_DAYS": ("2190", "Days after a decision (or withdrawal) before evidence files are deleted; their hashes stay. Default 6 years."),
-    "QUALITYMARK_RENEWAL_WINDOW_DAYS": ("183", "Days before a certificate expires that its renewal opens (reminders go at 6, 3 and 1 months before expiry)."),
     "QUALITYMARK_RENEWAL_GRACE_DAYS": ("90", "Days after expiry that a co-op whose renewal was submitted in time is shown as \"renewal in progress\" rather than expired."),
     "QUALITYMARK_APPEAL_DAYS": ("30", "Days after a decision or a suspension in which the co-op may appeal."),
     "QUALITYMARK_COMPLAINT_LIMIT": ("5 per hour;20 per day", "Complaints accepted per address (the complaint form is open to anyone)."),
@@ -66,7 +65,6 @@ class Settings:
     signin_limit: str
     show_assessor_names: bool
     evidence_retention_days: int
-    renewal_window_days: int = 183
     renewal_grace_days: int = 90
     appeal_days: int = 30
     complaint_limit: str = "5 per hour;20 per day"
@@ -135,7 +133,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_mb = float(get("QUALITYMARK_MAX_UPLOAD_MB") or "25")
         retention_days = int(get("QUALITYMARK_EVIDENCE_RETENTION_DAYS") or "2190")
         smtp_port = int(get("QUALITYMARK_SMTP_PORT") or "587")
-        renewal_window_days = int(get("QUALITYMARK_RENEWAL_WINDOW_DAYS") or "183")
         renewal_grace_days = int(get("QUALITYMARK_RENEWAL_GRACE_DAYS") or "90")
         appeal_days = int(get("QUALITYMARK_APPEAL_DAYS") or "30")
     except ValueError as error:
@@ -165,7 +162,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         signin_limit=get("QUALITYMARK_SIGNIN_LIMIT") or "5 per minute;20 per hour",
         show_assessor_names=_truthy(get("QUALITYMARK_SHOW_ASSESSOR_NAMES") or "false"),
         evidence_retention_days=retention_days,
-        renewal_window_days=renewal_window_days,
         renewal_grace_days=renewal_grace_days,
         appeal_days=appeal_days,
         complaint_limit=get("QUALITYMARK_COMPLAINT_LIMIT") or "5 per hour;20 per day",

@@ -109,3 +109,15 @@ def delete_expired_evidence() -> int:
     count = delete()
     db.commit()
     return count
+
+
+@periodic(interval_seconds=3600)
+def send_lifecycle_notices() -> int:
+    """Renewal reminders (6, 3 and 1 months before expiry), expiry notices, annual-declaration
+    reminders and the office's alert for a missing declaration. Each is sent once, whenever this
+    runs and however often; after downtime only the latest reminder due goes out."""
+    from qualitymark.services.lifecycle import send_lifecycle_notices as send
+
+    sent = send()
+    db.commit()
+    return len(sent)
