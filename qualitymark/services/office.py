@@ -53,47 +53,55 @@ def _divergent_ids():
     return clauses
 
 
-def query(state: str = "", filter_name: str = "", search: str = ""):
+ACTIVE_ASSIGNMENT = ("invited", "accepted", "submitted")
+
+
+def _review_counts(today):
+    """Per application (correlated, so they are counted only for the rows being shown): assessors
+    active in its current round, reviews submitted, reviews overdue."""
+    active = (select(func.count()).where(Assignment.application_id == Application.id,
+                                         Assignment.status.in_(ACTIVE_ASSIGNMENT),
+                                         Assignment.round_number == Application.current_round)
+              .correlate(Application).scalar_subquery())
+    submitted = (select(func.count()).where(Assignment.application_id == Application.id,
+                                            Assignment.status == "submitted")
+                 .correlate(Application).scalar_subquery())
+    overdue = (select(func.count()).where(Assignment.application_id == Application.id,
+                                          Assignment.status.in_(("invited", "accepted")), Assignment.due_date < today)
+               .correlate(Application).scalar_subquery())
+    return active, submitted, overdue
+
+
+def _matching(state: str = "", filter_name: str = "", search: str = ""):
+    """The ids of the applications the filters select (no counting of rows that are not shown)."""
     today = utcnow().date()
-    active = (select(Assignment.application_id, func.count().label("n"))
-              .where(Assignment.status.in_(("invited", "accepted", "submitted")),
-                     Assignment.round_number == select(Application.current_round).where(
-                         Application.id == Assignment.application_id).scalar_subquery())
-              .group_by(Assignment.application_id).subquery())
-    submitted = (select(Assignment.application_id, func.count().label("n"))
-                 .where(Assignment.status == "submitted").group_by(Assignment.application_id).subquery())
-    overdue = (select(Assignment.application_id, func.count().label("n"))
-               .where(Assignment.status.in_(("invited", "accepted")), Assignment.due_date < today)
-               .group_by(Assignment.application_id).subquery())
-    statement = (
-        select(Application, Organisation.name, func.coalesce(active.c.n, 0), func.coalesce(submitted.c.n, 0),
-               func.coalesce(overdue.c.n, 0))
-        .join(Organisation, Organisation.id == Application.organisation_id)
-        .outerjoin(active, active.c.application_id == Application.id)
-        .outerjoin(submitted, submitted.c.application_id == Application.id)
-        .outerjoin(overdue, overdue.c.application_id == Application.id)
-    )
+    active, _submitted, _overdue = _review_counts(today)
+    statement = select(Application.id)
+    search = search.strip()
+    if search:
+        statement = statement.join(Organisation, Organisation.id == Application.organisation_id)
     if state in APPLICATION_STATES:
         statement = statement.where(Application.status == state)
     if filter_name == "unassigned":
-        statement = statement.where(Application.status == "submitted", func.coalesce(active.c.n, 0) == 0)
+        statement = statement.where(Application.status == "submitted", active == 0)
     elif filter_name == "understaffed":
         # Every published rubric asks for its own number; compare per version.
         from qualitymark.services.rubrics import rubric_of
 
         per_version = [and_(Application.rubric_version_id == version.id,
-                            func.coalesce(active.c.n, 0) < rubric_of(version).assessment.assessors_per_application)
+                            active < rubric_of(version).assessment.assessors_per_application)
                        for version in db.session().exec(select(RubricVersion)).all()]
         statement = statement.where(Application.status.in_(("submitted", "in_review")), or_(*per_version or [False]))
     elif filter_name == "overdue":
-        statement = statement.where(func.coalesce(overdue.c.n, 0) > 0)
+        statement = statement.where(select(Assignment.id).where(
+            Assignment.application_id == Application.id, Assignment.status.in_(("invited", "accepted")),
+            Assignment.due_date < today).correlate(Application).exists())
     elif filter_name == "divergent":
         divergent = _divergent_ids()
         statement = statement.where(Application.status == "moderation",
                                     or_(*[Application.id.in_(clause) for clause in divergent] or [False]))
     elif filter_name == "ready":
         statement = statement.where(Application.status == "decision_pending")
-    search = search.strip()
     if search:
         if search.isdigit():
             statement = statement.where(or_(Application.id == int(search),
@@ -103,12 +111,41 @@ def query(state: str = "", filter_name: str = "", search: str = ""):
     return statement
 
 
-def page(state: str = "", filter_name: str = "", search: str = "", number: int = 1) -> tuple[list[Row], int]:
-    statement = query(state, filter_name, search)
-    total = db.session().exec(select(func.count()).select_from(statement.subquery())).one()
-    rows = db.session().exec(statement.order_by(Application.updated_at.desc(), Application.id.desc())
-                             .limit(PAGE_SIZE).offset((max(number, 1) - 1) * PAGE_SIZE)).all()
-    return [Row(*row) for row in rows], total
+def _rows(ids):
+    """Each application of `ids` (a subquery of ids) with its co-op's name and its review counts."""
+    return (select(Application, Organisation.name, *_review_counts(utcnow().date()))
+            .join(ids, ids.c.id == Application.id)
+            .join(Organisation, Organisation.id == Application.organisation_id))
+
+
+def query(state: str = "", filter_name: str = "", search: str = ""):
+    return _rows(_matching(state, filter_name, search).subquery())
+
+
+@dataclass
+class Page:
+    rows: list[Row]
+    total: int
+    counts: dict[str, int]  # applications in each state, for the links above the table
+
+
+def page(state: str = "", filter_name: str = "", search: str = "", number: int = 1) -> Page:
+    """One page of the dashboard in three queries whatever the number of applications: the counts by
+    state (which give the total when only a state is chosen), the page's 25 ids in the dashboard's
+    order (ix_application_updated_at_id), then those 25 rows with their review counts."""
+    session = db.session()
+    counts = counts_by_state()
+    filtered = bool(filter_name) and filter_name in FILTERS
+    if not filtered and not search.strip():
+        total = counts.get(state, 0) if state in APPLICATION_STATES else sum(counts.values())
+    else:
+        total = session.exec(select(func.count()).select_from(
+            _matching(state, filter_name, search).subquery())).one()
+    order = (Application.updated_at.desc(), Application.id.desc())
+    ids = (_matching(state, filter_name, search).order_by(*order)
+           .limit(PAGE_SIZE).offset((max(number, 1) - 1) * PAGE_SIZE).subquery())
+    rows = session.exec(_rows(ids).order_by(*order)).all()
+    return Page([Row(*row) for row in rows], total, counts)
 
 
 def counts_by_state() -> dict[str, int]:

@@ -38,11 +38,11 @@ def dashboard():
     filter_name = request.args.get("filter", "")
     search = request.args.get("q", "")
     number = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = office_service.page(state, filter_name, search, number)
-    pages = max((total + office_service.PAGE_SIZE - 1) // office_service.PAGE_SIZE, 1)
-    return render_template("office/dashboard.html", rows=rows, total=total, page=number, pages=pages,
-                           state=state, filter_name=filter_name, search=search, filters=office_service.FILTERS,
-                           counts=office_service.counts_by_state())
+    listing = office_service.page(state, filter_name, search, number)
+    pages = max((listing.total + office_service.PAGE_SIZE - 1) // office_service.PAGE_SIZE, 1)
+    return render_template("office/dashboard.html", rows=listing.rows, total=listing.total, page=number,
+                           pages=pages, state=state, filter_name=filter_name, search=search,
+                           filters=office_service.FILTERS, counts=listing.counts)
 
 
 @bp.route("/export.csv")
