@@ -57,11 +57,12 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.jinja_env.lstrip_blocks = True
     _configure_logging(app)
 
-    from qualitymark import db, jobs
+    from qualitymark import db, jobs, public_cache
     from qualitymark.extensions import csrf, limiter, login_manager
 
     db.init_app(app)
     jobs.init_app(app)
+    public_cache.init_app(app)  # after jobs: it shares their Redis connection
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -391,3 +391,85 @@ def test_a_status_index_clash_is_retried_not_recorded_as_issued(app, decided, ce
         with pytest.raises(RuntimeError, match="clashed on a status index"):
             service.issue_certificate(decided.id)
         db.session().rollback()
+
+
+# --- the public pages' cache (with Redis, as in production) ----------------------------------------
+
+@pytest.fixture
+def public_cache(app):
+    """The verification page's cache, on a generation key of this test's own."""
+    import uuid
+
+    from redis import Redis
+
+    from helpers import REDIS_URL, need
+    from qualitymark import public_cache as module
+
+    if not REDIS_URL:
+        need("Redis", "QUALITYMARK_TEST_REDIS_URL")
+    connection = Redis.from_url(REDIS_URL)
+    app.config["PUBLIC_CACHE_GENERATION_KEY"] = f"qualitymark-test:public-generation:{uuid.uuid4().hex}"
+    module.init_app(app, connection)
+    yield module.cache(app)
+    connection.delete(app.config["PUBLIC_CACHE_GENERATION_KEY"])
+    connection.close()
+
+
+def _statements(app):
+    from sqlalchemy import event
+
+    from qualitymark import db
+
+    seen = []
+    engine = db.database(app).engine
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    return seen, lambda: event.remove(engine, "before_cursor_execute", listener)
+
+
+def test_a_cached_verification_page_changes_at_once_on_suspend_reinstate_withdraw(
+        app, client, officer, certificate, public_cache):
+    office = signed_in(app, officer)
+    code = certificate.public_code
+    first = client.get(f"/c/{code}")
+    assert "Valid" in first.get_data(as_text=True) and first.headers["ETag"]
+    seen, stop = _statements(app)
+    again = client.get(f"/c/{code}")
+    stop()
+    assert again.data == first.data and seen == [], "a second anonymous view is served from the cache"
+    assert client.get(f"/c/{code}", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+    before = first.headers["ETag"]
+    for action, form, shown in (("suspend", {}, "Suspended"), ("reinstate", {}, "Valid"),
+                                 ("withdraw", {"confirm": "yes"}, "Withdrawn")):
+        assert client.get(f"/c/{code}").status_code == 200  # the page before the change is cached
+        assert post_form(office.client, f"/office/certificates/{code}",
+                         {"reason": "Checked.", "action": action, **form}).status_code == 302
+        page = client.get(f"/c/{code}")
+        assert f'<p class="state-word">{shown}</p>' in page.get_data(as_text=True), \
+            f"after {action} the page says {shown} at once"
+        stale = client.get(f"/c/{code}", headers={"If-None-Match": before})
+        assert stale.status_code == 200, "the ETag of the page before the change no longer matches"
+        before = page.headers["ETag"]
+
+
+def test_the_cached_page_is_kept_per_language_and_never_for_a_signed_in_officer(
+        app, client, officer, certificate, public_cache):
+    code = certificate.public_code
+    english = client.get(f"/c/{code}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    welsh = client.get(f"/c/{code}", headers={"Accept-Language": "cy"}).get_data(as_text=True)
+    assert '<html lang="en">' in english and '<html lang="cy">' in welsh
+    assert '<html lang="en">' in client.get(f"/c/{code}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    office = signed_in(app, officer)
+    page = office.client.get(f"/c/{code}").get_data(as_text=True)
+    assert "Sign out" in page or "Allan" in page, "an officer sees their own page, not the public copy"
+
+
+def test_the_credential_is_read_once_per_process(app, client, certificate):
+    code = certificate.public_code
+    first = client.get(f"/c/{code}.json")
+    seen, stop = _statements(app)
+    again = client.get(f"/c/{code.lower()}.json")
+    stop()
+    assert again.data == first.data and seen == []
+    assert client.get(f"/c/{code}.json", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304

@@ -230,6 +230,34 @@ def get_by_code(code: str) -> Certificate | None:
     return db.session().exec(select(Certificate).where(Certificate.public_code == normalise_code(code))).first()
 
 
+def get_with_organisation(code: str) -> tuple[Certificate, Organisation] | None:
+    """The certificate and its co-op in one query (the verification page needs both)."""
+    row = db.session().exec(select(Certificate, Organisation)
+                            .join(Organisation, Organisation.id == Certificate.organisation_id)
+                            .where(Certificate.public_code == normalise_code(code))).first()
+    return None if row is None else (row[0], row[1])
+
+
+@dataclass(frozen=True)
+class RubricSummary:
+    id: int
+    scheme: str
+    version: str
+    title: str
+
+
+def rubric_summary(rubric_version_id: int) -> RubricSummary:
+    """What a certificate page says of its rubric. Published versions never change (the database
+    refuses it), so each process asks once per version."""
+    known = current_app.extensions.setdefault("qualitymark.rubric_summaries", {})
+    summary = known.get(rubric_version_id)
+    if summary is None:
+        version = db.session().get(RubricVersion, rubric_version_id)
+        summary = known[rubric_version_id] = RubricSummary(version.id, version.scheme, version.version,
+                                                           version.title)
+    return summary
+
+
 def issue_certificate(decision_id: int) -> Certificate | None:
     """Issue the certificate a decision to certify asks for — exactly once, however often this
     runs and however many workers race (the unique application_id settles a race)."""
@@ -380,7 +408,7 @@ def view_of(certificate: Certificate):
 
     session = db.session()
     organisation = session.get(Organisation, certificate.organisation_id)
-    version = session.get(RubricVersion, certificate.rubric_version_id)
+    version = rubric_summary(certificate.rubric_version_id)
     return CertificateView(
         public_code=certificate.public_code, verification_url=f"{base_url()}/c/{certificate.public_code}",
         coop_name=organisation.name, coop_region=organisation.region, award_name=certificate.award_name,
@@ -443,31 +471,60 @@ def verify_here(credential: dict):
 
 @dataclass
 class RegisterEntry:
-    certificate: Certificate
+    certificate: Certificate  # only the columns the register shows are loaded
     organisation: Organisation
     state: str
 
 
-def register_page(query: str = "", region: str = "", service: str = "", number: int = 1, size: int = 20):
-    """Certified co-ops (latest certificate each), searchable; a fixed number of queries."""
-    from sqlalchemy import func
+@dataclass
+class RegisterPage:
+    entries: list[RegisterEntry]
+    total: int  # with `more`, a lower bound: the count stops at the limit it was given
+    more: bool
+    has_next: bool
+
+
+REGISTER_COUNT_LIMIT = 200
+
+
+def register_page(query: str = "", region: str = "", service: str = "", number: int = 1, size: int = 20,
+                  count_limit: int | None = REGISTER_COUNT_LIMIT) -> RegisterPage:
+    """Certified co-ops (latest certificate each), searchable, in name order; two queries whose cost
+    does not grow with the register: the page walks the name index (or the trigram index, for a
+    search) and looks up each co-op's latest certificate by ix_certificate_organisation_id_id, and
+    the count stops at `count_limit` (None counts them all, for the API)."""
+    from sqlalchemy import func, literal
+    from sqlalchemy.orm import aliased, load_only
 
     session = db.session()
-    latest = (select(Certificate.organisation_id, func.max(Certificate.id).label("certificate_id"))
-              .group_by(Certificate.organisation_id).subquery())
-    statement = (select(Certificate, Organisation)
-                 .join(latest, latest.c.certificate_id == Certificate.id)
-                 .join(Organisation, Organisation.id == Certificate.organisation_id))
+    newer = aliased(Certificate)
+    latest_id = (select(func.max(newer.id)).where(newer.organisation_id == Organisation.id)
+                 .correlate(Organisation).scalar_subquery())
+    conditions = []
     if query.strip():
-        statement = statement.where(Organisation.name.ilike(f"%{query.strip()}%"))
+        conditions.append(Organisation.name.ilike(f"%{query.strip()}%"))
     if region.strip():
-        statement = statement.where(Organisation.region.ilike(f"%{region.strip()}%"))
+        conditions.append(Organisation.region.ilike(f"%{region.strip()}%"))
     if service.strip():
-        statement = statement.where(Certificate.services.ilike(f"%{service.strip()}%"))
-    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    rows = session.exec(statement.order_by(Organisation.name).limit(size).offset((max(number, 1) - 1) * size)).all()
+        conditions.append(Certificate.services.ilike(f"%{service.strip()}%"))
+    matching = select(literal(1)).select_from(Organisation).join(Certificate, Certificate.id == latest_id).where(
+        *conditions)
+    if count_limit is not None:
+        matching = matching.limit(count_limit + 1)
+    total = session.exec(select(func.count()).select_from(matching.subquery())).one()
+    more = count_limit is not None and total > count_limit
+    statement = (select(Certificate, Organisation).select_from(Organisation)
+                 .join(Certificate, Certificate.id == latest_id).where(*conditions)
+                 .options(load_only(Certificate.public_code, Certificate.award_name, Certificate.award_name_cy,
+                                    Certificate.services, Certificate.valid_from, Certificate.valid_until,
+                                    Certificate.status, Certificate.status_changed_at, Certificate.organisation_id),
+                          load_only(Organisation.name, Organisation.slug, Organisation.region))
+                 .order_by(Organisation.name, Organisation.id)
+                 .limit(size + 1).offset((max(number, 1) - 1) * size))
+    rows = session.exec(statement).all()
     today = utcnow().date()
-    return [RegisterEntry(c, o, c.state_on(today)) for c, o in rows], total
+    entries = [RegisterEntry(c, o, c.state_on(today)) for c, o in rows[:size]]
+    return RegisterPage(entries, min(total, count_limit) if more else total, more, len(rows) > size)
 
 
 def certificates_of(organisation: Organisation) -> list[Certificate]:

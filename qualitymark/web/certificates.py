@@ -6,18 +6,18 @@ import hashlib
 import json
 from functools import lru_cache
 
-from flask import Blueprint, Response, abort, g, jsonify, render_template, request, url_for
+from cachetools import LRUCache
+from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from qualitymark import db, policy
+from qualitymark import db, policy, public_cache
 from qualitymark.clock import utcnow
 from qualitymark.extensions import limiter
 from qualitymark.models.accounts import Organisation
-from qualitymark.models.rubrics import RubricVersion
 from qualitymark.services import certificates as service
 
 bp = Blueprint("certificates", __name__)
@@ -39,32 +39,80 @@ def _certificate_or_404(code: str):
     return certificate
 
 
-def _credential_response(certificate) -> Response:
-    response = Response(certificate.credential_json, content_type="application/vc+ld+json; charset=utf-8")
+def _credential_response(body: str, etag: str) -> Response:
+    response = Response(body, content_type="application/vc+ld+json; charset=utf-8")
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.set_etag(hashlib.sha256(certificate.credential_json.encode()).hexdigest())
+    response.set_etag(etag)
     response.cache_control.public = True
     response.cache_control.max_age = 86400
     return response.make_conditional(request)
 
 
+def _credential(code: str) -> tuple[str, str]:
+    """The signed credential and its ETag. It never changes once issued (its status is in the status
+    lists), so each process reads it once per code."""
+    credentials = current_app.extensions.setdefault("qualitymark.credentials", LRUCache(maxsize=4096))
+    code = service.normalise_code(code)
+    found = credentials.get(code)
+    if found is None:
+        certificate = _certificate_or_404(code)
+        body = certificate.credential_json
+        found = credentials[code] = (body, hashlib.sha256(body.encode()).hexdigest())
+    return found
+
+
+def _locale() -> str:
+    try:
+        from flask_babel import get_locale
+    except ImportError:  # pragma: no cover - Flask-Babel is a dependency
+        return request.cookies.get("qm_lang") or str(request.accept_languages)
+    return str(get_locale())
+
+
+# The page depends on the certificate's own row and the date alone in these states; an expired
+# one may show "renewal in progress", which depends on other rows, so it is never cached.
+_CACHED_STATES = ("valid", "suspended", "withdrawn")
+
+
+def _page_response(body: str, etag: str) -> Response:
+    response = Response(body, content_type="text/html; charset=utf-8")
+    response.vary.update(("Accept", "Accept-Language", "Cookie"))
+    response.cache_control.no_cache = True
+    response.set_etag(etag)
+    return response.make_conditional(request)
+
+
 @bp.route("/c/<code>")
 def show(code: str):
-    certificate = _certificate_or_404(code)
     best = request.accept_mimetypes.best_match(("text/html",) + JSON_TYPES, default="text/html")
     if best in JSON_TYPES and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]:
-        return _credential_response(certificate)
-    organisation = db.session().get(Organisation, certificate.organisation_id)
-    version = db.session().get(RubricVersion, certificate.rubric_version_id)
+        return _credential_response(*_credential(code))
+    # Everyone who is not signed in (and has no message waiting) sees the same page: it is kept per
+    # code, language, query string and day, and dropped as soon as any certificate or co-op changes.
+    public = public_cache.cache()
+    key = generation = None
+    if public is not None and not current_user.is_authenticated and "_flashes" not in session:
+        key = ("certificate-page", service.normalise_code(code), _locale(), utcnow().date(), request.query_string)
+        generation = public.generation()
+        cached = public.get(key, generation)
+        if cached is not None:
+            return _page_response(*cached)
+    found = service.get_with_organisation(code)
+    if found is None:
+        g.unknown_code = code
+        abort(404)
+    certificate, organisation = found
+    version = service.rubric_summary(certificate.rubric_version_id)
     state = certificate.state_on(utcnow().date())
     may_manage = current_user.is_authenticated and policy.can(current_user, "office.view")
-    response = Response(render_template(
+    body = render_template(
         "certificates/show.html", certificate=certificate, organisation=organisation, version=version,
         state=state, words=STATE_WORDS[state], may_manage=may_manage,
-        url=f"{service.base_url()}/c/{certificate.public_code}", qr_svg=_qr(certificate.public_code)))
-    response.vary.add("Accept")
-    response.cache_control.no_cache = True
-    return response
+        url=f"{service.base_url()}/c/{certificate.public_code}", qr_svg=_qr(certificate.public_code))
+    etag = hashlib.sha256(body.encode()).hexdigest()
+    if key is not None and state in _CACHED_STATES:
+        public.put(key, generation, (body, etag))
+    return _page_response(body, etag)
 
 
 def _qr(code: str):
@@ -83,7 +131,7 @@ def _qr_for_url(url: str) -> str:
 
 @bp.route("/c/<code>.json")
 def credential(code: str):
-    return _credential_response(_certificate_or_404(code))
+    return _credential_response(*_credential(code))
 
 
 @bp.route("/c/<code>.pdf")
@@ -178,9 +226,10 @@ def verify():
 def register():
     query, region, service_name = (request.args.get(k, "") for k in ("q", "region", "service"))
     number = max(request.args.get("page", 1, type=int) or 1, 1)
-    entries, total = service.register_page(query, region, service_name, number)
-    pages = max((total + 19) // 20, 1)
-    return render_template("certificates/register.html", entries=entries, total=total, page=number, pages=pages,
+    listing = service.register_page(query, region, service_name, number)
+    pages = max((listing.total + 19) // 20, 1)
+    return render_template("certificates/register.html", entries=listing.entries, total=listing.total,
+                           more=listing.more, has_next=listing.has_next, page=number, pages=pages,
                            query=query, region=region, service_name=service_name, words=STATE_WORDS)
 
 
@@ -215,10 +264,10 @@ def _api_entry(certificate, organisation, state: str) -> dict:
 @limiter.limit("120 per minute")
 def api_register():
     number = max(request.args.get("page", 1, type=int) or 1, 1)
-    entries, total = service.register_page(request.args.get("q", ""), request.args.get("region", ""),
-                                           request.args.get("service", ""), number, size=100)
-    response = jsonify({"total": total, "page": number, "page_size": 100,
-                        "results": [_api_entry(e.certificate, e.organisation, e.state) for e in entries]})
+    listing = service.register_page(request.args.get("q", ""), request.args.get("region", ""),
+                                    request.args.get("service", ""), number, size=100, count_limit=None)
+    response = jsonify({"total": listing.total, "page": number, "page_size": 100,
+                        "results": [_api_entry(e.certificate, e.organisation, e.state) for e in listing.entries]})
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
