@@ -24,7 +24,6 @@ from qualitymark.credentials import (
     did_web_from_base_url,
     generate_private_key,
     load_private_key,
-    pick_free_index,
     public_key_multibase,
     save_private_key,
     sign_credential,
@@ -149,15 +148,21 @@ def status_list_url(purpose: str, number: int) -> str:
     return f"{base_url()}/status/{purpose}/{number}"
 
 
+def _list_column(purpose: str):
+    return Certificate.revocation_list_id if purpose == "revocation" else Certificate.suspension_list_id
+
+
 def _open_list(purpose: str) -> StatusList:
     """The newest list of this purpose with room left (a new one when full)."""
+    from sqlalchemy import func
+
     session = db.session()
     lists = session.exec(select(StatusList).where(StatusList.purpose == purpose).order_by(StatusList.number)).all()
+    column = _list_column(purpose)
+    # Counted by the unique (list, index) constraint's index; no list of used indices is loaded.
+    used = dict(session.exec(select(column, func.count()).group_by(column)).all())
     for status_list in lists:
-        used = session.exec(select(Certificate.id).where(
-            (Certificate.revocation_list_id if purpose == "revocation" else Certificate.suspension_list_id)
-            == status_list.id)).all()
-        if len(used) < status_list.size // 2:  # keep lists sparse enough to hide who is who
+        if used.get(status_list.id, 0) < status_list.size // 2:  # keep lists sparse enough to hide who is who
             return status_list
     status_list = StatusList(purpose=purpose, number=len(lists) + 1, size=STATUS_LIST_SIZE,
                              bits=StatusBits(STATUS_LIST_SIZE).to_bytes())
@@ -166,12 +171,24 @@ def _open_list(purpose: str) -> StatusList:
     return status_list
 
 
+FREE_INDEX_TRIES = 64
+
+
 def _free_index(status_list: StatusList) -> int:
-    column, list_column = ((Certificate.revocation_index, Certificate.revocation_list_id)
-                           if status_list.purpose == "revocation"
-                           else (Certificate.suspension_index, Certificate.suspension_list_id))
-    used = set(db.session().exec(select(column).where(list_column == status_list.id)).all())
-    return pick_free_index(used, status_list.size)
+    """A random index of the list that no certificate holds. The list is at most half full (see
+    _open_list), so each random pick is free with a chance of at least one half; a pick is checked
+    with one lookup by the unique (list, index) constraint, and a clash with a certificate issued
+    meanwhile by another worker is caught by that constraint and retried (issue_certificate)."""
+    column = Certificate.revocation_index if status_list.purpose == "revocation" else Certificate.suspension_index
+    session = db.session()
+    for _ in range(FREE_INDEX_TRIES):
+        index = secrets.randbelow(status_list.size)
+        taken = session.exec(select(Certificate.id).where(_list_column(status_list.purpose) == status_list.id,
+                                                          column == index)).first()
+        if taken is None:
+            return index
+    raise RuntimeError(f"no free index found in {FREE_INDEX_TRIES} tries in {status_list.purpose} list "
+                       f"{status_list.number}; retrying")
 
 
 def set_status_bit(status_list: StatusList, index: int, value: bool) -> None:
