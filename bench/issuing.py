@@ -5,7 +5,7 @@ database.
 
     python -m bench.issuing MANIFEST.json WORK_DIR REDIS_URL QUEUE [N] [TIMEOUT]
 
-The workers are started by bench/run.py (`rq worker --url REDIS_URL QUEUE qualitymark`); this
+The workers are started by bench/run.py (`qualitymark jobs worker` with QUALITYMARK_QUEUE_NAME=QUEUE); this
 process only enqueues and watches. Prints one JSON line.
 """
 from __future__ import annotations

@@ -290,9 +290,11 @@ class Bench:
                        extra=extra)
 
     def issue_plan(self) -> list[tuple[str, str, int]]:
-        """(size, worker class, N): the README's forking `rq worker` at the largest size, and rq's
-        SimpleWorker (no fork per job) at every size, as a diagnostic."""
-        plan = [(self.sizes[-1], "rq worker` (README: a fork per job)", self.args.issue_n_forking or (10 if self.quick else 50))]
+        """(size, worker, N): the README's `qualitymark jobs worker` (the app built once, rq forks a
+        process per job) at the largest size, and rq's SimpleWorker (no fork per job) at every size, as
+        a diagnostic."""
+        plan = [(self.sizes[-1], "qualitymark jobs worker` (README: app built once, a fork per job)",
+                 self.args.issue_n_forking or (20 if self.quick else 200))]
         plan += [(size, "rq worker -w rq.worker.SimpleWorker` (diagnostic: no fork)", self.args.issue_n or (50 if self.quick else 200))
                  for size in self.sizes]
         return plan
@@ -495,14 +497,15 @@ class Bench:
             from rq import Queue
 
             connection = Redis.from_url(self.redis_url)
-            for name in (self.queue, "qualitymark"):
-                Queue(name, connection=connection).empty()
-            # The README's command (`rq worker --with-scheduler --url ... qualitymark`), plus the dedicated queue.
-            command = [str(BIN / "rq"), "worker", "--with-scheduler", "--url", self.redis_url, self.queue, "qualitymark"]
+            Queue(self.queue, connection=connection).empty()
+            # The README's command (`qualitymark jobs worker --with-scheduler`) on the run's own queue
+            # (QUALITYMARK_QUEUE_NAME: the jobs that issuing enqueues go there too).
+            command = [str(BIN / "qualitymark"), "jobs", "worker", "--with-scheduler"]
             if "SimpleWorker" in worker:  # the diagnostic
-                command[2:2] = ["-w", "rq.worker.SimpleWorker"]
-            workers = [subprocess.Popen(command + ["-n", f"bench-{os.getpid()}-{size}-{i}-{time.time_ns()}"], cwd=ROOT,
-                                        env=self.env(size), stdout=(self.work / f"rq-{size}-{i}.log").open("ab"),
+                command = [str(BIN / "rq"), "worker", "-w", "rq.worker.SimpleWorker", "--with-scheduler",
+                           "--url", self.redis_url, self.queue]
+            workers = [subprocess.Popen(command + ["--name", f"bench-{os.getpid()}-{size}-{i}-{time.time_ns()}"], cwd=ROOT,
+                                        env=self.env(size, QUALITYMARK_QUEUE_NAME=self.queue), stdout=(self.work / f"rq-{size}-{i}.log").open("ab"),
                                         stderr=subprocess.STDOUT, start_new_session=True) for i in range(2)]
             try:
                 time.sleep(2)
@@ -709,7 +712,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--issue-n", type=int, help="certificates issued per SimpleWorker diagnostic (default 200; --quick 50)")
     parser.add_argument("--issue-n-forking", type=int,
-                        help="certificates issued through the README's forking rq workers (default 50; --quick 10)")
+                        help="certificates issued through the README's forking `qualitymark jobs worker` (default 200; --quick 20)")
     parser.add_argument("--issue-timeout", type=float, default=420, help="give up issuing after this many seconds")
     parser.add_argument("--skip", action="append", default=[], choices=["micro", "http", "issuing", "upload"],
                         help="leave out a part (for trying the harness)")

@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         SECRET_KEY=settings.secret_key,
         DATABASE_URL=settings.database_url,
         REDIS_URL=settings.redis_url,
-        QUEUE_NAME="qualitymark",
+        QUEUE_NAME=settings.queue_name,
         BASE_URL=settings.base_url,
         # The request may carry the form's other fields too; the file itself is held to the exact
         # limit by the evidence store, with a message that names it.

@@ -114,6 +114,28 @@ def jobs_requeue(older_than):
     click.echo(f"Sent {count} pending job(s) again.")
 
 
+@jobs_group.command("worker", help="Run jobs from the queue (production): like `rq worker`, but the app is built "
+                                    "once, before rq forks a process for each job.")
+@click.option("--with-scheduler", is_flag=True, help="Also move retried jobs back to the queue when they are due.")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--name", default=None, help="The worker's name in rq (default: rq's own).")
+@click.argument("queues", nargs=-1)
+def jobs_worker(with_scheduler, burst, name, queues):
+    from flask import current_app
+    from rq import Worker
+
+    from qualitymark.jobs import runner
+
+    app = current_app._get_current_object()
+    connection = app.extensions.get("qualitymark.redis")
+    if connection is None:
+        raise click.ClickException("Set QUALITYMARK_REDIS_URL: without Redis, jobs run in-process and need no worker.")
+    runner.use_app(app)  # each forked job process inherits it instead of building its own (about a second)
+    runner.warm_up()
+    worker = Worker(list(queues) or [app.config["QUEUE_NAME"]], connection=connection, name=name)
+    worker.work(with_scheduler=with_scheduler, burst=burst)
+
+
 @jobs_group.command("periodic", help="Run every periodic job once (what `rq cron` does on a schedule).")
 def jobs_periodic():
     from qualitymark.jobs.periodic import run_all

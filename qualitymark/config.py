@@ -20,6 +20,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "QUALITYMARK_ENV": ("development", "`development` or `production`. Production refuses to start without a real secret key and base URL."),
     "QUALITYMARK_DATABASE_URL": ("sqlite:///instance/qualitymark.db", "SQLAlchemy URL. PostgreSQL: `postgresql+psycopg://user@host/db`."),
     "QUALITYMARK_REDIS_URL": ("(unset: jobs run in-process after commit)", "Redis for the job queue and the sign-in throttle, e.g. `redis://127.0.0.1:6379/0`."),
+    "QUALITYMARK_QUEUE_NAME": ("qualitymark", "The rq queue jobs are sent to and `qualitymark jobs worker` takes them from (give each deployment sharing a Redis its own)."),
     "QUALITYMARK_SECRET_KEY": ("generated once into `instance/secret_key`", "Signs sessions, CSRF and email tokens. Required in production."),
     "QUALITYMARK_BASE_URL": ("http://127.0.0.1:5000", "Public base URL printed on certificates and in emails. Required in production; https there."),
     "QUALITYMARK_MAIL_BACKEND": ("log", "`log` (written to the application log) or `smtp`."),
@@ -68,6 +69,7 @@ class Settings:
     renewal_grace_days: int = 90
     appeal_days: int = 30
     complaint_limit: str = "5 per hour;20 per day"
+    queue_name: str = "qualitymark"
 
     @property
     def production(self) -> bool:
@@ -165,4 +167,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         renewal_grace_days=renewal_grace_days,
         appeal_days=appeal_days,
         complaint_limit=get("QUALITYMARK_COMPLAINT_LIMIT") or "5 per hour;20 per day",
+        queue_name=get("QUALITYMARK_QUEUE_NAME") or "qualitymark",
     )

@@ -124,19 +124,19 @@ def redis_app(make_app):
 
 
 def run_worker(app, tmp_path: Path) -> subprocess.CompletedProcess:
-    """A real `rq worker` process, in burst mode, with the same settings as the app."""
+    """The production worker (`qualitymark jobs worker`: the app built once, rq forking a process
+    per job), in burst mode, with the same settings as the app."""
     settings = app.config["SETTINGS"]
     env = {
         **os.environ,
         **app_environment(tmp_path, settings.database_url),
         "QUALITYMARK_REDIS_URL": REDIS_URL,
+        "QUALITYMARK_QUEUE_NAME": app.config["QUEUE_NAME"],
         "QUALITYMARK_MAIL_BACKEND": "log",
     }
-    rq = Path(sys.executable).with_name("rq")
-    return subprocess.run(
-        [str(rq), "worker", "--burst", "--url", REDIS_URL, "--worker-ttl", "30", app.config["QUEUE_NAME"]],
-        env=env, capture_output=True, text=True, timeout=120,
-    )
+    qualitymark = Path(sys.executable).with_name("qualitymark")
+    return subprocess.run([str(qualitymark), "jobs", "worker", "--burst"], env=env, capture_output=True, text=True,
+                          timeout=120)
 
 
 def test_on_redis_a_committed_job_is_run_once_by_a_real_worker(redis_app, db_session, tmp_path):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 
 from flask import Flask
@@ -12,15 +13,36 @@ from qualitymark.models.jobs import JobRecord
 
 log = logging.getLogger(__name__)
 _worker_app: Flask | None = None
+_app_pid: int | None = None
+
+
+def use_app(app: Flask) -> None:
+    """The app jobs run in: `qualitymark jobs worker` builds it once in the parent, before rq forks."""
+    global _worker_app, _app_pid
+    _worker_app, _app_pid = app, os.getpid()
+
+
+def warm_up() -> None:
+    """Import what the tasks use (signing, JSON-LD, PDF, QR), so each forked job starts with it loaded."""
+    import qualitymark.certificates.render  # noqa: F401
+    import qualitymark.credentials  # noqa: F401
+    import qualitymark.services.certificates  # noqa: F401
+    from qualitymark.jobs import tasks  # noqa: F401
 
 
 def _app() -> Flask:
-    # One app per worker process, built from the same environment as the web app.
-    global _worker_app
+    # One app per worker process, built from the same environment as the web app, unless the
+    # parent worker built it before forking.
+    global _worker_app, _app_pid
     if _worker_app is None:
         from qualitymark import create_app
 
-        _worker_app = create_app()
+        use_app(create_app())
+    elif _app_pid != os.getpid():
+        # A forked child: database connections must not be shared with the parent. Drop the
+        # inherited pool without closing the parent's sockets; this process opens its own.
+        db.database(_worker_app).engine.dispose(close=False)
+        _app_pid = os.getpid()
     return _worker_app
 
 
