@@ -132,6 +132,18 @@ ACTIONS: dict[str, tuple[str, Callable[[Any, Any], bool], int]] = {
     "office.decide": (
         "Certification officers decide (the service also refuses assessors and moderators of it).",
         lambda user, _app: _officer(user), 403),
+    "appeal.lodge": (
+        "Owners of the co-op appeal a decision on its application or the suspension of its certificate.",
+        lambda user, org: is_owner(user, _org_id(org)), 403),
+    "appeal.decide": (
+        "Certification officers decide appeals (the service also refuses anyone involved in the case).",
+        lambda user, _appeal: _officer(user), 403),
+    "complaint.view": (
+        "Officers and admins read complaints; nobody else may even know one exists.",
+        lambda user, _complaint: _office(user), 404),
+    "complaint.handle": (
+        "Certification officers take and close complaints (the service also refuses anyone involved with the co-op).",
+        lambda user, _complaint: _officer(user), 403),
     "admin.assessors": (
         "Scheme admins appoint assessors and change their details.",
         lambda user, _obj: _admin(user), 403),

@@ -26,7 +26,10 @@ The scenario the placeholders are filled from (built in test_permission_matrix.p
     {section_id}     "A".   {evidence_id}: a file of the application (added in round 1).
     {number}         1: the application's first round; also the first status list's number.
     {assignment_id}  the assigned assessor's (accepted) assignment.
-    {code}           the public code of gofal's certificate.
+    {code}           the public code of gofal's certificate (active: no suspension to appeal).
+    {appeal_id}      the owner's appeal against the decision on gofal's first (certified) application,
+                     waiting: the officer moderated that application, so may not decide it.
+    {complaint_id}   a complaint from the public about gofal, not yet taken.
     {token}          an invalid token: the page's own error handling answers.
     {scheme}/{version}  "care-quality-mark"/"1.0.0".   {purpose}: "revocation".
 """
@@ -101,6 +104,9 @@ TABLE: list[tuple[str, str, tuple]] = [
     ("/api/v1/openapi.json",                     "GET",  PUBLIC),
     ("/api/v1/register",                         "GET",  PUBLIC),
     ("/api/v1/certificates/{code}",              "GET",  PUBLIC),
+    ("/complaints/new",                          "GET",  PUBLIC),
+    ("/complaints/new",                          "POST", PUBLIC),   # an empty form: shown again with its errors
+    ("/complaints/received",                     "GET",  PUBLIC),   # no complaint sent: back to the form
 
     # --- anyone signed in -------------------------------------------------------------------------
     ("/account/",                                "GET",  SIGNED_IN),
@@ -152,6 +158,13 @@ TABLE: list[tuple[str, str, tuple]] = [
     ("/applications/{application_id}/evidence/{evidence_id}/remove",      "GET",  NOT_ALLOWED),
     ("/applications/{application_id}/evidence/{evidence_id}/remove",      "POST", APP_EDIT),
 
+    # --- appeals by the co-op: readers of the application (or co-op) see them, owners lodge them ----
+    # The open application has no decision yet: the page says there is nothing to appeal.
+    ("/applications/{application_id}/appeal",                             "GET",  APP_READ),
+    ("/applications/{application_id}/appeal",                             "POST", (IN, OK, 403, 404, 403, 404, 404, 404, 403, 403)),
+    ("/coops/{slug}/certificates/{code}/appeal",          "GET",  COOP_READ),
+    ("/coops/{slug}/certificates/{code}/appeal",          "POST", COOP_OWNER),
+
     # --- assessors ----------------------------------------------------------------------------------
     ("/reviews",                                 "GET",  ASSESSORS),
     ("/reviews/{assignment_id}",                 "GET",  OWN_REVIEW),  # accepted: on to /score
@@ -168,6 +181,15 @@ TABLE: list[tuple[str, str, tuple]] = [
     ("/office/assessors",                        "POST", ADMIN_ONLY),
     ("/office/calibration",                      "GET",  ADMIN_ONLY),
     ("/office/audit.csv",                        "GET",  ADMIN_ONLY),
+    ("/office/appeals",                          "GET",  OFFICE),
+    ("/office/appeals/{appeal_id}",              "GET",  OFFICE),
+    # Appeals are decided by certification officers (an empty form is shown again), not admins.
+    ("/office/appeals/{appeal_id}",              "POST", (IN, 403, 403, 403, 403, 403, 403, 403, OK, 403)),
+    # Nobody outside the office may know a complaint exists.
+    ("/office/complaints",                       "GET",  (IN, 404, 404, 404, 404, 404, 404, 404, OK, OK)),
+    ("/office/complaints/{complaint_id}",        "GET",  (IN, 404, 404, 404, 404, 404, 404, 404, OK, OK)),
+    # Officers take and close complaints (a body naming no action is malformed); admins only read.
+    ("/office/complaints/{complaint_id}",        "POST", (IN, 404, 404, 404, 404, 404, 404, 404, 400, 403)),
     ("/office/applications/{application_id}/assign",          "GET",  OFFICE_APP),
     ("/office/applications/{application_id}/assign",          "POST", (IN, 403, 403, 404, 403, 404, 404, 404, 400, 400)),
     # Overriding a conflict is the admin's alone (the body names the override form; see POST_BODIES).

@@ -34,13 +34,15 @@ SESSION_COOKIE = "qm_session"
 COUNTED_TABLES = (
     "application", "criterion_response", "evidence_item", "assignment", "score", "decision", "certificate",
     "membership", "evidence_criterion", "change_request", "invitation", "organisation", "user_account",
-    "staff_role", "assessor_profile", "conflict_override", "moderated_level",
+    "staff_role", "assessor_profile", "conflict_override", "moderated_level", "appeal", "complaint",
 )
 STATE_QUERIES = {
     "application": "SELECT id, status, current_round FROM application ORDER BY id",
     "membership": "SELECT id, user_id, organisation_id, role FROM membership ORDER BY id",
     "assignment": "SELECT id, status FROM assignment ORDER BY id",
     "certificate": "SELECT id, status FROM certificate ORDER BY id",
+    "appeal": "SELECT id, status FROM appeal ORDER BY id",
+    "complaint": "SELECT id, status, handler_id FROM complaint ORDER BY id",
     "evidence_criterion": "SELECT evidence_id, criterion_id FROM evidence_criterion ORDER BY evidence_id, criterion_id",
     "criterion_response": "SELECT id, level, lock_version FROM criterion_response ORDER BY id",
 }
@@ -138,6 +140,14 @@ def _build(app) -> dict[str, object]:
         reviews.record_decision(certified, outcome="certify", rationale="Meets every rule.", actor=people["decider"])
         db.commit()
 
+        # The owner appeals that decision; a member of the public complains about gofal.
+        from qualitymark.services import appeals, complaints
+
+        appeal = appeals.appeal_decision(certified, "The scores for section B missed our evidence.", actor=owner)
+        complaint = complaints.make_complaint(complaints.ComplaintDetails(
+            name="Pat Public", email="pat@example.org", text="Nobody answered the phone.", organisation=gofal))
+        db.commit()
+
         # gofal's renewal: submitted, assigned, accepted by one assessor, then changes requested.
         application = complete_and_submit()
         accepted = reviews.assign(application, people["assessor"], actor=officer)
@@ -159,6 +169,7 @@ def _build(app) -> dict[str, object]:
                 "assignment_id": accepted.id, "number": 1, "code": certificate.public_code,
                 "token": "not-a-real-token", "scheme": version.scheme, "version": version.version,
                 "purpose": "revocation", "membership_id": member_membership,
+                "appeal_id": appeal.id, "complaint_id": complaint.id,
             },
             "users": {kind: (people[kind].id, people[kind].email) for kind in USERS if kind in people},
         }

@@ -389,11 +389,21 @@ def _change(certificate: Certificate, new_status: str, reason: str, actor: User,
             certificate_id=certificate.id)
     organisation = session.get(Organisation, certificate.organisation_id)
     words = {"suspended": "suspended", "active": "reinstated", "withdrawn": "withdrawn"}[new_status]
+    # A suspension can be appealed (services.appeals); a withdrawal is final, so it points to the
+    # complaints route rather than promising an appeal that does not exist.
+    days = current_app.config["SETTINGS"].appeal_days
+    next_step = {
+        "suspended": f"You can appeal the suspension within {days} days, until "
+                     f"{certificate.status_changed_at.date() + timedelta(days=days):%-d %B %Y}. An owner of the co-op "
+                     f"can do it here: {base_url()}/coops/{organisation.slug}/certificates/{certificate.public_code}\n",
+        "withdrawn": "Withdrawal is final and cannot be appealed. If you think the certification office handled it "
+                     f"wrongly, you can make a complaint: {base_url()}/complaints/new?organisation={organisation.slug}\n",
+        "active": "",
+    }[new_status]
     for _membership, member in members(organisation):
         send_mail(member.email, f"Your Care Quality Mark certificate is {words}",
                   f"Hello {member.name},\n\nCertificate {certificate.public_code} of {organisation.name} is now "
-                  f"{words}.\n\nReason: {reason}\n\n" +
-                  ("You can appeal this decision: sign in to see how.\n" if new_status != "active" else ""),
+                  f"{words}.\n\nReason: {reason}\n\n" + next_step,
                   key=f"certificate-{certificate.id}-{new_status}-{certificate.status_changed_at:%s}-{member.id}")
 
 

@@ -79,6 +79,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "appeal_decided": (
         N_("Your appeal has been decided"),
         N_("The appeal of %(organisation)s was %(outcome)s. Read the reasons.")),
+    "office_decision_after_appeal": (
+        N_("New decision needed: %(organisation)s, application %(application)s"),
+        N_("An appeal by %(organisation)s against the decision on application %(application)s was upheld. "
+           "The application waits for a new decision, by an officer other than the one whose decision was "
+           "appealed.")),
     "complaint_received": (
         N_("New complaint %(reference)s"),
         N_("A complaint was made about %(about)s. It needs an officer who had no part in that co-op's "

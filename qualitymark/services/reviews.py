@@ -589,6 +589,15 @@ def decider_conflicts(application: Application, actor: User) -> list[str]:
         reasons.append("you moderated this application")
     if membership_conflict(actor.id, application.organisation_id):
         reasons.append("you are a member of the applicant co-op")
+    from qualitymark.services import appeals
+
+    # ISO/IEC 17065 7.13: after an upheld appeal the decision is made again by someone else; and
+    # while an appeal is waiting, the decision it names is not changed around it.
+    upheld = appeals.upheld_awaiting_decision(application)
+    if upheld is not None and appeals.appealed_decision(upheld).decided_by_id == actor.id:
+        reasons.append("your decision was appealed and the appeal upheld, so another officer makes the new one")
+    if appeals.lodged_against(application) is not None:
+        reasons.append("an appeal against the current decision is waiting to be decided")
     return reasons
 
 
@@ -620,6 +629,10 @@ def record_decision(application: Application, *, outcome: str, rationale: str, a
     )
     db.session().add(decision)
     db.session().flush()
+    if replaces is not None:
+        from qualitymark.services import appeals
+
+        appeals.decision_replaced(replaces, decision)
     for text, due in conditions:
         db.session().add(DecisionCondition(decision_id=decision.id, text=text.strip(), due_date=due))
     before = application.status

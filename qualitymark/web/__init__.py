@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     from qualitymark.services.accounts import load_user
     from qualitymark.web import (account, applications, auth, certificates, evidence, main, office, organisations,
                                  reviews, rubrics)
+    from qualitymark.web import appeals, complaints
 
     login_manager.login_view = "auth.signin"
     login_manager.login_message = "Please sign in to open that page."
@@ -68,6 +69,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(reviews.bp)
     app.register_blueprint(office.bp)
     app.register_blueprint(certificates.bp)
+    app.register_blueprint(complaints.bp)
+    app.register_blueprint(appeals.bp)
 
     @app.before_request
     def _request_id():
