@@ -74,6 +74,7 @@ TABLE: list[tuple[str, str, tuple]] = [
     ("/",                                        "GET",  PUBLIC),
     ("/favicon.ico",                             "GET",  PUBLIC),
     ("/healthz",                                 "GET",  PUBLIC),
+    ("/language",                                "GET",  PUBLIC),   # sets the language, back to the page
     ("/signin",                                  "GET",  PUBLIC),   # signed in: redirected on
     ("/signin",                                  "POST", PUBLIC),
     ("/signin/code",                             "GET",  PUBLIC),   # no sign-in pending: back to /signin

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import select
 
@@ -26,7 +27,12 @@ MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(ValueError):
-    """Something a person can fix; the message says what."""
+    """Something a person can fix; the message says what, and `field` which form field it is
+    about when that is not the obvious one."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
@@ -50,19 +56,19 @@ _COMMON: frozenset[str] | None = None
 def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
     global _COMMON
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(_("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
     if len(password) > 256:
-        raise AccountError("Use at most 256 characters.")
+        raise AccountError(_("Use at most %(count)d characters.", count=256))
     if _COMMON is None:
         _COMMON = _common_passwords()
     lowered = password.lower()
     if lowered in _COMMON or lowered.rstrip("0123456789!?.") in _COMMON or len(set(lowered)) < 4:
-        raise AccountError("This password is one of the most common ones and easy to guess. Choose another: "
-                           "a few unrelated words work well.")
+        raise AccountError(_("This password is one of the most common ones and easy to guess. Choose another: "
+                             "a few unrelated words work well."))
     if email and (lowered == email.lower() or lowered == email.lower().split("@")[0]):
-        raise AccountError("Do not use your email address as your password.")
+        raise AccountError(_("Do not use your email address as your password."))
     if name and lowered.replace(" ", "") == name.lower().replace(" ", ""):
-        raise AccountError("Do not use your name as your password.")
+        raise AccountError(_("Do not use your name as your password."))
 
 
 def find_user(email: str) -> User | None:
@@ -85,7 +91,7 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"qualitymark.{purpose}", signer=_ClockSigner)
 
 
-def register_user(name: str, email: str, password: str) -> User | None:
+def register_user(name: str, email: str, password: str, *, locale: str = "en") -> User | None:
     """Create an unconfirmed account and mail a confirmation link.
 
     If the email already has an account, nothing is created and its owner is told by
@@ -104,7 +110,9 @@ def register_user(name: str, email: str, password: str) -> User | None:
             "If it was not you, you can ignore this message.",
         )
         return None
-    user = User(name=name.strip(), email=email, password_hash=hash_password(password))
+    # The language they signed up in is their saved language, for pages and for email.
+    user = User(name=name.strip(), email=email, password_hash=hash_password(password),
+                locale=locale if locale in ("en", "cy") else "en")
     session = db.session()
     session.add(user)
     session.flush()
@@ -127,12 +135,12 @@ def confirm_email(token: str) -> User:
     try:
         data = _serializer("confirm").loads(token, max_age=CONFIRM_MAX_AGE)
     except SignatureExpired:
-        raise AccountError("This confirmation link has expired. Sign in to get a new one.") from None
+        raise AccountError(_("This confirmation link has expired. Sign in to get a new one.")) from None
     except BadSignature:
-        raise AccountError("This confirmation link is not valid. Check that you copied all of it.") from None
+        raise AccountError(_("This confirmation link is not valid. Check that you copied all of it.")) from None
     user = db.session().get(User, data.get("u"))
     if user is None or user.email != data.get("e"):
-        raise AccountError("This confirmation link is not valid. Check that you copied all of it.")
+        raise AccountError(_("This confirmation link is not valid. Check that you copied all of it."))
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
         audit.record("user.email_confirmed", "user", user.id, actor_id=user.id)
@@ -180,7 +188,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     try:
         _hasher.verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
-        raise AccountError("Your current password is not right.") from None
+        raise AccountError(_("Your current password is not right."), field="current") from None
     _set_password(user, new_password, action="user.password_changed")
 
 
@@ -220,12 +228,12 @@ def user_for_reset_token(token: str) -> User:
     try:
         data = _serializer("reset").loads(token, max_age=RESET_MAX_AGE)
     except SignatureExpired:
-        raise AccountError("This reset link has expired. Ask for a new one.") from None
+        raise AccountError(_("This reset link has expired. Ask for a new one.")) from None
     except BadSignature:
-        raise AccountError("This reset link is not valid. Ask for a new one.") from None
+        raise AccountError(_("This reset link is not valid. Ask for a new one.")) from None
     user = db.session().get(User, data.get("u"))
     if user is None or user.password_hash[-16:] != data.get("h"):
-        raise AccountError("This reset link has already been used. Ask for a new one.")
+        raise AccountError(_("This reset link has already been used. Ask for a new one."))
     return user
 
 
@@ -236,6 +244,18 @@ def reset_password(token: str, new_password: str) -> User:
         # Following a link sent to the address proves the address.
         user.email_confirmed_at = utcnow()
     return user
+
+
+def set_language(user: User, lang: str) -> None:
+    """The language of the pages this person sees and of the email we send them."""
+    from qualitymark.i18n import LANGUAGES
+
+    if lang not in LANGUAGES:
+        raise AccountError(_("Choose English or Cymraeg."))
+    if user.locale != lang:
+        user.locale = lang
+        db.session().add(user)
+        db.session().flush()
 
 
 def create_staff_user(email: str, name: str, password: str, roles: list[str], *, confirmed: bool = True) -> User:

@@ -9,6 +9,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -16,8 +18,7 @@ from sqlmodel import select
 from qualitymark import db
 from qualitymark.agreements import agreement
 from qualitymark.clock import utcnow
-from qualitymark.mail import send_mail
-from qualitymark.models.accounts import Organisation, StaffRole, User
+from qualitymark.models.accounts import Organisation, User
 from qualitymark.models.applications import (
     AgreementAcceptance,
     Application,
@@ -102,15 +103,15 @@ def criteria_of_evidence(item: EvidenceItem) -> list[str]:
 def start_application(organisation: Organisation, version: RubricVersion, *, actor: User,
                       agreement_version: str, agreement_accepted: bool) -> Application:
     if version.is_retired:
-        raise ApplicationError(f"Version {version.version} of the criteria is retired; choose a current version.")
+        raise ApplicationError(_("Version %(version)s of the criteria is retired; choose a current version.",
+                                 version=version.version))
     current = agreement()
     if not agreement_accepted or agreement_version != current.version:
-        raise ApplicationError("Read the scheme agreement and tick the box to accept it.")
+        raise ApplicationError(_("Read the scheme agreement and tick the box to accept it."))
     if open_application(organisation, version.scheme) is not None:
-        raise ApplicationError(
-            f"{organisation.name} already has an open application for this scheme. Continue that one, "
-            "or withdraw it first."
-        )
+        raise ApplicationError(_(
+            "%(coop)s already has an open application for this scheme. Continue that one, "
+            "or withdraw it first.", coop=organisation.name))
     application = Application(
         organisation_id=organisation.id, rubric_version_id=version.id, scheme=version.scheme,
         created_by_id=actor.id,
@@ -123,7 +124,8 @@ def start_application(organisation: Organisation, version: RubricVersion, *, act
             session.add(application)
             session.flush()
     except IntegrityError:
-        raise ApplicationError(f"{organisation.name} already has an open application for this scheme.") from None
+        raise ApplicationError(_("%(coop)s already has an open application for this scheme.",
+                                 coop=organisation.name)) from None
     session.add(ApplicationRound(application_id=application.id, number=1))
     session.add(AgreementAcceptance(
         application_id=application.id, agreement_version=current.version, agreement_sha256=current.sha256,
@@ -186,10 +188,9 @@ class SaveResult:
 
 def _require_editable(application: Application) -> None:
     if not application.is_editable:
-        raise ApplicationError(
+        raise ApplicationError(_(
             "This application has been submitted, so its answers can no longer be changed. "
-            "If the office asks for changes, you will be able to edit a new round."
-        )
+            "If the office asks for changes, you will be able to edit a new round."))
 
 
 def save_section(application: Application, section: Section, answers: dict[str, Answer], *, actor: User) -> SaveResult:
@@ -203,14 +204,14 @@ def save_section(application: Application, section: Section, answers: dict[str, 
     result = SaveResult()
     for criterion_id, answer in answers.items():
         if answer.level is not None and answer.level not in levels:
-            raise ApplicationError(f"{criterion_id}: choose a level from the scale.")
+            raise ApplicationError(_("%(criterion)s: choose a level from the scale.", criterion=criterion_id))
     for criterion in section.criteria:
         answer = answers.get(criterion.id)
         row = current.get(criterion.id)
         if answer is None or row is None:
             continue
         if answer.level is not None and answer.level not in levels:
-            raise ApplicationError(f"{criterion.id}: choose a level from the scale.")
+            raise ApplicationError(_("%(criterion)s: choose a level from the scale.", criterion=criterion.id))
         if row.level == answer.level and row.narrative == answer.narrative:
             continue
         if row.lock_version != answer.lock_version:
@@ -257,6 +258,7 @@ class Missing:
 
 def completeness(application: Application) -> list[Missing]:
     """Exactly what is missing before the application can be submitted."""
+    from qualitymark.i18n import current_language
     from qualitymark.rubrics import text
 
     _version, rubric = rubric_for(application)
@@ -268,13 +270,13 @@ def completeness(application: Application) -> list[Missing]:
             answer = answers.get(criterion.id)
             problems = []
             if answer is None or answer.level is None:
-                problems.append("choose a self-assessed level")
+                problems.append(_("choose a self-assessed level"))
             if answer is None or not answer.narrative.strip():
-                problems.append("write what you do (the narrative)")
+                problems.append(_("write what you do (the narrative)"))
             if criterion.mandatory and not linked.get(criterion.id):
-                problems.append("attach at least one piece of evidence (this criterion is mandatory)")
+                problems.append(_("attach at least one piece of evidence (this criterion is mandatory)"))
             if problems:
-                missing.append(Missing(criterion.id, section.id, text(criterion.title, "en"), problems))
+                missing.append(Missing(criterion.id, section.id, text(criterion.title, current_language()), problems))
     return missing
 
 
@@ -310,7 +312,19 @@ def submit_application(application: Application, *, actor: User) -> ApplicationR
     _require_editable(application)
     missing = completeness(application)
     if missing:
-        raise ApplicationError(f"{len(missing)} criteria still need something before you can submit.")
+        raise ApplicationError(ngettext("%(num)d criterion still needs something before you can submit.",
+                                        "%(num)d criteria still need something before you can submit.",
+                                        len(missing)))
+    if application.renews_certificate_id is not None:
+        from qualitymark.services.lifecycle import unconfirmed_evidence
+
+        waiting = unconfirmed_evidence(application)
+        if waiting:
+            raise ApplicationError(ngettext(
+                "%(num)d file carried over from your last certificate is not confirmed yet. On the evidence "
+                "page, confirm that it is still current, or remove it.",
+                "%(num)d files carried over from your last certificate are not confirmed yet. On the evidence "
+                "page, confirm that they are still current, or remove them.", len(waiting)))
     round_ = db.session().exec(select(ApplicationRound).where(
         ApplicationRound.application_id == application.id,
         ApplicationRound.number == application.current_round)).one()
@@ -336,6 +350,10 @@ def submit_application(application: Application, *, actor: User) -> ApplicationR
                  changes={"status": {"before": before, "after": application.status}, "round": round_.number,
                           "snapshot_sha256": round_.snapshot_sha256})
     organisation = db.session().get(Organisation, application.organisation_id)
+    if application.renews_certificate_id is not None and round_.number == 1:
+        from qualitymark.services.lifecycle import notify_renewal_submitted
+
+        notify_renewal_submitted(application)
     _notify_office(
         f"{organisation.name} submitted its application" + (f" (round {round_.number})" if round_.number > 1 else ""),
         f"{organisation.name} submitted application {application.id} for the {application.scheme} mark "
@@ -347,7 +365,7 @@ def submit_application(application: Application, *, actor: User) -> ApplicationR
 
 def withdraw_application(application: Application, *, actor: User, reason: str) -> None:
     if not application.is_open:
-        raise ApplicationError("Only an open application can be withdrawn.")
+        raise ApplicationError(_("Only an open application can be withdrawn."))
     before = application.status
     application.status = "withdrawn"
     application.withdrawn_at = utcnow()
@@ -366,15 +384,15 @@ def request_changes(application: Application, requests: dict[str | None, str], *
     """Ask the co-op for changes (per criterion; the key None is about the application as a whole).
     Opens a new round that starts from the last one's answers."""
     if application.status not in ("submitted", "in_review", "moderation", "decision_pending"):
-        raise ApplicationError("Changes can only be requested on a submitted application.")
+        raise ApplicationError(_("Changes can only be requested on a submitted application."))
     messages = {cid: message.strip() for cid, message in requests.items() if message and message.strip()}
     if not messages:
-        raise ApplicationError("Write at least one request.")
+        raise ApplicationError(_("Write at least one request."))
     _version, rubric = rubric_for(application)
     known = {criterion.id for criterion in rubric.criteria()}
     unknown = [cid for cid in messages if cid is not None and cid not in known]
     if unknown:
-        raise ApplicationError(f"Criterion {unknown[0]} is not in this application's rubric.")
+        raise ApplicationError(_("Criterion %(criterion)s is not in this application's rubric.", criterion=unknown[0]))
     session = db.session()
     for criterion_id, message in messages.items():
         session.add(ChangeRequest(application_id=application.id, round_number=application.current_round,
@@ -391,23 +409,19 @@ def request_changes(application: Application, requests: dict[str | None, str], *
                  changes={"status": {"before": before, "after": "changes_requested"},
                           "round": application.current_round, "criteria": sorted(str(c) for c in messages)})
     organisation = db.session().get(Organisation, application.organisation_id)
-    from qualitymark.services.organisations import members
+    from qualitymark.services.notifications import notify_organisation
 
-    for membership, user in members(organisation):
-        send_mail(user.email, "Changes requested to your Care Quality Mark application",
-                  f"Hello {user.name},\n\nThe certification office has asked {organisation.name} for changes to "
-                  f"its application ({len(messages)} request(s)). Sign in to see them and send a revised "
-                  "application.", key=f"application-{application.id}-round-{application.current_round}-changes-{user.id}")
+    notify_organisation(organisation, "changes_requested",
+                        key=f"application-{application.id}-round-{application.current_round}-changes",
+                        link=f"/applications/{application.id}", application=application.id, count=len(messages))
     return application.current_round
 
 
-def _notify_office(subject: str, body: str, *, key: str) -> None:
-    officers = db.session().exec(
-        select(User).join(StaffRole, StaffRole.user_id == User.id)
-        .where(StaffRole.role == "officer", User.is_active.is_(True)).distinct()
-    ).all()
-    for officer in officers:
-        send_mail(officer.email, subject, f"Hello {officer.name},\n\n{body}", key=f"{key}-{officer.id}")
+def _notify_office(subject: str, body: str, *, key: str, link: str = "") -> None:
+    """Every officer is told, in their notifications list and by email."""
+    from qualitymark.services.notifications import notify_office
+
+    notify_office("office_message", key=key, link=link, subject=subject, body=body)
 
 
 # --- comparing rounds -------------------------------------------------------------------------------

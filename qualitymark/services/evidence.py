@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from qualitymark import db
@@ -16,11 +18,12 @@ from qualitymark.services.applications import ApplicationError, _require_editabl
 from qualitymark.storage import DirectoryStore, UploadError
 from qualitymark.filetypes import sanitise_filename
 
-EVIDENCE_TYPE_LABELS = {
-    "policy": "Policy or procedure", "minutes": "Minutes of a meeting", "register": "Register or list",
-    "survey": "Survey results", "feedback": "Feedback or complaints log", "accounts": "Accounts or financial report",
-    "report": "Report (e.g. inspection)", "plan": "Plan or strategy", "photo": "Photo",
-    "testimony": "Testimony or story", "training": "Training record", "other": "Something else",
+EVIDENCE_TYPE_LABELS = {  # translated when shown
+    "policy": _l("Policy or procedure"), "minutes": _l("Minutes of a meeting"), "register": _l("Register or list"),
+    "survey": _l("Survey results"), "feedback": _l("Feedback or complaints log"),
+    "accounts": _l("Accounts or financial report"), "report": _l("Report (e.g. inspection)"),
+    "plan": _l("Plan or strategy"), "photo": _l("Photo"), "testimony": _l("Testimony or story"),
+    "training": _l("Training record"), "other": _l("Something else"),
 }
 
 
@@ -30,10 +33,11 @@ def store() -> DirectoryStore:
 
 class DuplicateEvidence(ApplicationError):
     def __init__(self, existing: EvidenceItem):
-        super().__init__(
-            f"This file is already uploaded, as “{existing.original_name}” "
-            f"({existing.uploaded_at:%-d %B %Y}). The criteria you ticked are now linked to it too."
-        )
+        from qualitymark.i18n import long_date
+
+        super().__init__(_(
+            "This file is already uploaded, as “%(name)s” (%(date)s). The criteria you ticked are now "
+            "linked to it too.", name=existing.original_name, date=long_date(existing.uploaded_at)))
         self.existing = existing
 
 
@@ -47,14 +51,14 @@ class EvidenceDetails:
 
 def _check_details(application: Application, details: EvidenceDetails) -> None:
     if details.evidence_type not in EVIDENCE_TYPES:
-        raise ApplicationError("Choose what kind of evidence this is.")
+        raise ApplicationError(_("Choose what kind of evidence this is."))
     if details.stakeholder_kind and details.stakeholder_kind not in STAKEHOLDER_KINDS:
-        raise ApplicationError("Choose whose voice this evidence carries from the list.")
+        raise ApplicationError(_("Choose whose voice this evidence carries from the list."))
     _version, rubric = rubric_for(application)
     known = {criterion.id for criterion in rubric.criteria()}
     unknown = [cid for cid in details.criteria if cid not in known]
     if unknown:
-        raise ApplicationError(f"Criterion {unknown[0]} is not in this application's rubric.")
+        raise ApplicationError(_("Criterion %(criterion)s is not in this application's rubric.", criterion=unknown[0]))
 
 
 def add_evidence(application: Application, stream: BinaryIO, original_name: str, details: EvidenceDetails,
@@ -119,10 +123,9 @@ def remove_evidence(application: Application, item: EvidenceItem, *, actor: User
     part of what was submitted and stays on record (it can be unlinked instead)."""
     _require_editable(application)
     if item.round_added != application.current_round:
-        raise ApplicationError(
+        raise ApplicationError(_(
             "This file was part of an earlier, submitted round, so it stays on record. "
-            "You can untick all its criteria instead."
-        )
+            "You can untick all its criteria instead."))
     session = db.session()
     for link in session.exec(select(EvidenceCriterion).where(EvidenceCriterion.evidence_id == item.id)).all():
         session.delete(link)
@@ -130,6 +133,8 @@ def remove_evidence(application: Application, item: EvidenceItem, *, actor: User
     session.flush()
     audit.record("evidence.removed", "application", application.id, actor_id=actor.id,
                  changes={"evidence_id": item.id, "sha256": item.sha256, "name": item.original_name})
+    if item.reused_from_id is not None:
+        return  # a renewal's reference to an earlier upload: that upload keeps its file
     # The file goes only once the database agrees: after the commit, via a job.
     from qualitymark.jobs import enqueue
 

@@ -10,6 +10,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from qualitymark import db
@@ -30,20 +33,21 @@ from qualitymark.services import audit
 INVITATION_DAYS = 14
 USER_LED_THRESHOLD_BASIS_POINTS = 5100
 
+# Shown on pages: translated when shown (lazy), in the reader's language.
 STAKEHOLDER_LABELS = {
-    "people_using_services": "People using services",
-    "workers": "Workers",
-    "volunteers": "Volunteers",
-    "family_members": "Family members and carers",
-    "supporters": "Supporters",
-    "investors": "Investors",
+    "people_using_services": _l("People using services"),
+    "workers": _l("Workers"),
+    "volunteers": _l("Volunteers"),
+    "family_members": _l("Family members and carers"),
+    "supporters": _l("Supporters"),
+    "investors": _l("Investors"),
 }
 COOP_TYPE_LABELS = {
-    "worker": "Worker co-op",
-    "consumer": "Consumer co-op",
-    "multi_stakeholder": "Multi-stakeholder co-op",
-    "user_led": "User-led co-op",
-    "social": "Social co-operative",
+    "worker": _l("Worker co-op"),
+    "consumer": _l("Consumer co-op"),
+    "multi_stakeholder": _l("Multi-stakeholder co-op"),
+    "user_led": _l("User-led co-op"),
+    "social": _l("Social co-operative"),
 }
 
 
@@ -79,13 +83,14 @@ class Profile:
 
 def _validate(profile: Profile) -> None:
     if profile.coop_type not in COOP_TYPE_LABELS:
-        raise OrganisationError("Choose the kind of co-op.")
+        raise OrganisationError(_("Choose the kind of co-op."))
     unknown = set(profile.stakeholders) - set(STAKEHOLDER_KINDS)
     if unknown:
-        raise OrganisationError(f"Unknown member class: {sorted(unknown)[0]}.")
+        raise OrganisationError(_("Unknown member class: %(kind)s.", kind=sorted(unknown)[0]))
     total = sum(share for _count, share in profile.stakeholders.values())
     if total > 100:
-        raise OrganisationError(f"The voting shares add up to {total}%; they can add up to 100% at most.")
+        raise OrganisationError(_("The voting shares add up to %(total)s%%; they can add up to 100%% at most.",
+                                  total=format_decimal(total)))
 
 
 def create_organisation(profile: Profile, *, owner: User) -> Organisation:
@@ -220,10 +225,10 @@ def invite_member(organisation: Organisation, email: str, role: str, *, inviter:
 
     email = normalise_email(email)
     if role not in ("owner", "member"):
-        raise OrganisationError("Choose owner or member.")
+        raise OrganisationError(_("Choose owner or member."))
     for membership, user in members(organisation):
         if user.email == email:
-            raise OrganisationError(f"{email} is already a member of {organisation.name}.")
+            raise OrganisationError(_("%(email)s is already a member of %(coop)s.", email=email, coop=organisation.name))
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         organisation_id=organisation.id, email=email, role=role, token_hash=_hash_token(token),
@@ -248,21 +253,20 @@ def invite_member(organisation: Organisation, email: str, role: str, *, inviter:
 def find_invitation(token: str) -> Invitation:
     invitation = db.session().exec(select(Invitation).where(Invitation.token_hash == _hash_token(token))).first()
     if invitation is None or invitation.revoked_at is not None:
-        raise OrganisationError("This invitation link is not valid. Ask the co-op's owner to invite you again.")
+        raise OrganisationError(_("This invitation link is not valid. Ask the co-op's owner to invite you again."))
     if invitation.accepted_at is not None:
-        raise OrganisationError("This invitation has already been used.")
+        raise OrganisationError(_("This invitation has already been used."))
     if invitation.expires_at < utcnow():
-        raise OrganisationError("This invitation has expired. Ask the co-op's owner to invite you again.")
+        raise OrganisationError(_("This invitation has expired. Ask the co-op's owner to invite you again."))
     return invitation
 
 
 def accept_invitation(token: str, user: User) -> Organisation:
     invitation = find_invitation(token)
     if invitation.email != user.email:
-        raise OrganisationError(
-            f"This invitation was sent to a different email address. Sign in with the account for that "
-            "address (or create one), then open the link again."
-        )
+        raise OrganisationError(_(
+            "This invitation was sent to a different email address. Sign in with the account for that "
+            "address (or create one), then open the link again."))
     organisation = db.session().get(Organisation, invitation.organisation_id)
     invitation.accepted_at = utcnow()
     invitation.accepted_by_id = user.id
@@ -283,9 +287,9 @@ def _owners(organisation: Organisation) -> list[Membership]:
 
 def change_role(organisation: Organisation, membership: Membership, role: str, *, actor: User) -> None:
     if role not in ("owner", "member"):
-        raise OrganisationError("Choose owner or member.")
+        raise OrganisationError(_("Choose owner or member."))
     if membership.role == "owner" and role == "member" and len(_owners(organisation)) == 1:
-        raise OrganisationError("A co-op needs at least one owner. Make someone else an owner first.")
+        raise OrganisationError(_("A co-op needs at least one owner. Make someone else an owner first."))
     before = membership.role
     membership.role = role
     db.session().flush()
@@ -295,7 +299,7 @@ def change_role(organisation: Organisation, membership: Membership, role: str, *
 
 def remove_member(organisation: Organisation, membership: Membership, *, actor: User) -> None:
     if membership.role == "owner" and len(_owners(organisation)) == 1:
-        raise OrganisationError("A co-op needs at least one owner. Make someone else an owner first.")
+        raise OrganisationError(_("A co-op needs at least one owner. Make someone else an owner first."))
     db.session().delete(membership)
     db.session().flush()
     action = "organisation.member_left" if membership.user_id == actor.id else "organisation.member_removed"

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlmodel import select
 
 from qualitymark import db
@@ -62,8 +63,8 @@ def delete_account(user: User) -> None:
                                                            Membership.role == "owner")).all()
             if len(owners) == 1:
                 organisation = session.get(Organisation, membership.organisation_id)
-                raise PrivacyError(f"You are the only owner of {organisation.name}. Make another member an owner "
-                                   "first, so the co-op is not left without one.")
+                raise PrivacyError(_("You are the only owner of %(coop)s. Make another member an owner "
+                                     "first, so the co-op is not left without one.", coop=organisation.name))
     for row in [*memberships,
                 *session.exec(select(StaffRole).where(StaffRole.user_id == user.id)).all(),
                 *session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all()]:
@@ -103,8 +104,14 @@ def delete_expired_evidence() -> int:
                                                     EvidenceItem.file_deleted_at.is_(None))).all()
     for item in items:
         item.file_deleted_at = utcnow()
-        # The file goes once the database records it as gone (after the commit).
-        enqueue("delete_evidence_file", storage_key=item.storage_key)
+    session.flush()
+    for item in items:
+        # A renewal may still use the same file by reference: it goes with the last row that needs it.
+        still_needed = session.exec(select(EvidenceItem.id).where(
+            EvidenceItem.storage_key == item.storage_key, EvidenceItem.file_deleted_at.is_(None))).first()
+        if still_needed is None:
+            # The file goes once the database records it as gone (after the commit).
+            enqueue("delete_evidence_file", storage_key=item.storage_key)
         audit.record("evidence.file_deleted", "application", item.application_id, actor_id=None,
                      changes={"evidence_id": item.id, "sha256": item.sha256, "reason": "retention period ended"})
     session.flush()

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 
 import pyotp
+from flask_babel import gettext as _
 from sqlmodel import select
 
 from qualitymark import db
@@ -27,7 +28,7 @@ def _hash(code: str) -> str:
 def begin_setup(user: User) -> str:
     """A new secret (not yet active) and the otpauth:// address an authenticator app reads."""
     if user.two_factor_enabled:
-        raise TwoFactorError("Two-factor sign-in is already on.")
+        raise TwoFactorError(_("Two-factor sign-in is already on."))
     if not user.totp_secret:
         user.totp_secret = pyotp.random_base32()
         db.session().flush()
@@ -54,9 +55,9 @@ def _check_totp(user: User, code: str) -> bool:
 def confirm_setup(user: User, code: str) -> list[str]:
     """Turn two-factor on once the person proves their app works; returns recovery codes (shown once)."""
     if user.two_factor_enabled:
-        raise TwoFactorError("Two-factor sign-in is already on.")
+        raise TwoFactorError(_("Two-factor sign-in is already on."))
     if not _check_totp(user, code):
-        raise TwoFactorError("That code is not right. Type the 6 digits your app shows now (they change every 30 seconds).")
+        raise TwoFactorError(_("That code is not right. Type the 6 digits your app shows now (they change every 30 seconds)."))
     user.totp_enabled_at = utcnow()
     codes = new_recovery_codes(user)
     audit.record("user.two_factor_enabled", "user", user.id, actor_id=user.id)
@@ -99,9 +100,9 @@ def remaining_recovery_codes(user: User) -> int:
 
 def disable(user: User, code: str) -> None:
     if user.needs_two_factor:
-        raise TwoFactorError("Officers and admins must keep two-factor sign-in on.")
+        raise TwoFactorError(_("Officers and admins must keep two-factor sign-in on."))
     if not verify(user, code):
-        raise TwoFactorError("That code is not right.")
+        raise TwoFactorError(_("That code is not right."))
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None

@@ -6,6 +6,9 @@ import re
 import uuid
 
 from flask import Flask, g, render_template, request
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -30,14 +33,22 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 ERROR_TEXT = {
-    400: ("The request could not be understood", "Something in what was sent did not make sense to us. Go back, check the form and try again."),
-    403: ("You cannot open this page", "Your account does not have access to this page. If you think it should, ask your co-op's owner or the certification office."),
-    404: ("Page not found", "We could not find this page. If you typed the address, check it; if you followed a link, it may be out of date."),
-    410: ("This file is no longer kept", "It was deleted under the retention policy."),
-    405: ("That action is not available here", "This page cannot be used that way. Go back and use the page's own buttons."),
-    413: ("The file is too large", "The file you sent is larger than we accept. Make it smaller (for example, scan at a lower resolution or split it) and try again."),
-    429: ("Too many attempts", "You have tried this too many times in a short while. Wait a few minutes, then try again."),
-    500: ("Something went wrong on our side", "We could not finish what you asked. Nothing you had already saved is lost. Please try again in a moment; if it keeps happening, tell the certification office."),
+    400: (_l("The request could not be understood"), _l(
+        "Something in what was sent did not make sense to us. Go back, check the form and try again.")),
+    403: (_l("You cannot open this page"), _l(
+        "Your account does not have access to this page. If you think it should, ask your co-op's owner or the certification office.")),
+    404: (_l("Page not found"), _l(
+        "We could not find this page. If you typed the address, check it; if you followed a link, it may be out of date.")),
+    410: (_l("This file is no longer kept"), _l(
+        "It was deleted under the retention policy.")),
+    405: (_l("That action is not available here"), _l(
+        "This page cannot be used that way. Go back and use the page's own buttons.")),
+    413: (_l("The file is too large"), _l(
+        "The file you sent is larger than we accept. Make it smaller (for example, scan at a lower resolution or split it) and try again.")),
+    429: (_l("Too many attempts"), _l(
+        "You have tried this too many times in a short while. Wait a few minutes, then try again.")),
+    500: (_l("Something went wrong on our side"), _l(
+        "We could not finish what you asked. Nothing you had already saved is lost. Please try again in a moment; if it keeps happening, tell the certification office.")),
 }
 
 
@@ -49,17 +60,19 @@ def _error_page(code: int, detail: str | None = None):
 def init_app(app: Flask) -> None:
     from qualitymark.extensions import login_manager
     from qualitymark.services.accounts import load_user
-    from qualitymark.web import (account, applications, auth, certificates, evidence, main, office, organisations,
-                                 reviews, rubrics)
+    from qualitymark.web import (account, applications, auth, certificates, evidence, language, lifecycle, main,
+                                 notifications, office, organisations, reviews, rubrics)
     from qualitymark.web import appeals, complaints
 
     login_manager.login_view = "auth.signin"
-    login_manager.login_message = "Please sign in to open that page."
+    login_manager.login_message = _l("Please sign in to open that page.")
+    login_manager.localize_callback = str  # in the language of the page that asked
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
 
     app.register_blueprint(main.bp)
+    app.register_blueprint(language.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(rubrics.bp)
@@ -69,6 +82,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(reviews.bp)
     app.register_blueprint(office.bp)
     app.register_blueprint(certificates.bp)
+    app.register_blueprint(lifecycle.bp)
+    app.register_blueprint(notifications.bp)
     app.register_blueprint(complaints.bp)
     app.register_blueprint(appeals.bp)
 
@@ -87,7 +102,7 @@ def init_app(app: Flask) -> None:
                 and not current_user.two_factor_enabled and request.endpoint not in TWO_FACTOR_SETUP_ALLOWED):
             from flask import flash, redirect, url_for
 
-            flash("Officers and admins sign in with a second factor. Set it up now: it takes two minutes.", "info")
+            flash(_("Officers and admins sign in with a second factor. Set it up now: it takes two minutes."), "info")
             return redirect(url_for("account.two_factor"))
         return None
 
@@ -109,9 +124,9 @@ def init_app(app: Flask) -> None:
     def _csrf_error(error):
         return _error_page(
             400,
-            "This form could not be accepted because its security token was missing or out of date "
-            "(this happens when a page has been open for a long time, or cookies are blocked). "
-            "Go back, reload the page and send the form again.",
+            _("This form could not be accepted because its security token was missing or out of date "
+              "(this happens when a page has been open for a long time, or cookies are blocked). "
+              "Go back, reload the page and send the form again."),
         )
 
     @app.errorhandler(HTTPException)
@@ -122,16 +137,17 @@ def init_app(app: Flask) -> None:
             return _error_page(429)
         if error.code == 413:
             limit = round(app.config["SETTINGS"].max_upload_bytes / (1024 * 1024), 3)
-            return _error_page(413, (
-                f"The file you sent is larger than our limit of {limit:g} MB, so nothing was uploaded. "
+            return _error_page(413, _(
+                "The file you sent is larger than our limit of %(limit)s MB, so nothing was uploaded. "
                 "If it is a scan or a photo, save it at a lower resolution or split it into parts, "
-                "then go back and upload it again. Everything you had saved before is still there."))
+                "then go back and upload it again. Everything you had saved before is still there.",
+                limit=format_decimal(limit)))
         if error.code == 404 and g.get("unknown_code"):
-            return _error_page(404, (
-                f"No certificate has the code {g.unknown_code}. Check it against the certificate: a code looks "
+            return _error_page(404, _(
+                "No certificate has the code %(code)s. Check it against the certificate: a code looks "
                 "like CQM- followed by 10 letters and numbers (0 and O, 1 and I are read the same). If it is "
                 "still not found, the certificate may not be genuine: please tell the certification office, "
-                "or search the public register of certified co-ops."))
+                "or search the public register of certified co-ops.", code=g.unknown_code))
         return _error_page(error.code, getattr(error, "qualitymark_message", None))
 
     @app.errorhandler(Exception)
@@ -145,7 +161,12 @@ def init_app(app: Flask) -> None:
     def _globals():
         return {"base_url": app.config["BASE_URL"]}
 
-    from qualitymark.rubrics import text
+    from qualitymark.web.labels import application_status
 
-    # Rubric texts are a string or {en, cy}: `{{ value | t }}` picks the page's language.
-    app.jinja_env.filters["t"] = lambda value: text(value, g.get("lang", "en")) if value is not None else ""
+    app.jinja_env.filters["application_status"] = application_status
+
+    from qualitymark.web.rubrics import localised
+
+    # Rubric texts are a string or {en, cy}: `{{ value | t }}` picks the page's language, and marks
+    # the English shown where the Welsh is missing, so a screen reader reads it in English.
+    app.jinja_env.filters["t"] = lambda value: localised(value, g.get("lang", "en"))

@@ -1,11 +1,14 @@
 """The applicant's side: dashboard, starting, the self-assessment, submitting, rounds."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from qualitymark import db, policy
 from qualitymark.agreements import agreement
+from qualitymark.i18n import long_date
 from qualitymark.models.accounts import Organisation
 from qualitymark.models.applications import ApplicationRound
 from qualitymark.models.rubrics import RubricVersion
@@ -24,15 +27,15 @@ from qualitymark.web.markdown import render_markdown
 bp = Blueprint("applications", __name__)
 
 NEXT_STEP = {
-    "draft": "Complete the self-assessment and attach evidence, then submit.",
-    "changes_requested": "Read the office's requests, make the changes and submit again.",
-    "submitted": "Waiting for the certification office to assign peer assessors.",
-    "in_review": "Peer assessors are reviewing your application.",
-    "moderation": "The assessors' scores are being moderated.",
-    "decision_pending": "Waiting for the certification decision.",
-    "certified": "Certified.",
-    "declined": "Not certified this time. You can appeal the decision.",
-    "withdrawn": "Withdrawn.",
+    "draft": _l("Complete the self-assessment and attach evidence, then submit."),
+    "changes_requested": _l("Read the office's requests, make the changes and submit again."),
+    "submitted": _l("Waiting for the certification office to assign peer assessors."),
+    "in_review": _l("Peer assessors are reviewing your application."),
+    "moderation": _l("The assessors' scores are being moderated."),
+    "decision_pending": _l("Waiting for the certification decision."),
+    "certified": _l("Certified."),
+    "declined": _l("Not certified this time. You can appeal the decision."),
+    "withdrawn": _l("Withdrawn."),
 }
 
 
@@ -75,7 +78,8 @@ def start(slug: str):
     policy.authorise("application.start", organisation)
     versions = [version for version in list_versions() if not version.is_retired]
     form = StartApplicationForm()
-    form.rubric_version.choices = {v.id: f"{v.title} {v.version} (in effect from {v.effective_date:%-d %B %Y})"
+    form.rubric_version.choices = {v.id: _("%(title)s %(version)s (in effect from %(date)s)", title=v.title,
+                                             version=v.version, date=long_date(v.effective_date))
                                    for v in versions}
     current = agreement()
     if request.method == "GET":
@@ -83,7 +87,7 @@ def start(slug: str):
     if form.validate_on_submit():
         version = db.session().get(RubricVersion, form.rubric_version.data)
         if version is None or version not in versions:
-            form.rubric_version.errors.append("Choose one of the versions listed.")
+            form.rubric_version.errors.append(_("Choose one of the versions listed."))
         else:
             try:
                 application = service.start_application(
@@ -92,7 +96,8 @@ def start(slug: str):
             except service.ApplicationError as error:
                 form.accept.errors.append(str(error))
             else:
-                flash("Your application is started. Work through the sections in any order; save as you go.", "success")
+                flash(_("Your application is started. Work through the sections in any order; save as you go."),
+                      "success")
                 return redirect(url_for("applications.show", application_id=application.id))
     existing = [app for app in service.applications_of(organisation) if app.is_open]
     return render_template("applications/start.html", organisation=organisation, form=form, versions=versions,
@@ -166,7 +171,7 @@ def section(application_id: int, section_id: str):
     index, section = _section_or_404(rubric, section_id)
     editable = policy.can(current_user, "application.edit", application)
     answers = service.responses(application)
-    Form = section_form(rubric, section)
+    Form = section_form(rubric, section, g.lang)
     form = Form()
     conflicts = []
     if request.method == "POST":
@@ -186,7 +191,7 @@ def section(application_id: int, section_id: str):
                 )
             result = service.save_section(application, section, submitted, actor=current_user)
             if not result.conflicts:
-                flash(f"Section {section.id} is saved.", "success")
+                flash(_("Section %(section)s is saved.", section=section.id), "success")
                 if form.save_and_next.data and index + 1 < len(rubric.sections):
                     return redirect(url_for("applications.section", application_id=application.id,
                                             section_id=rubric.sections[index + 1].id))
@@ -197,7 +202,7 @@ def section(application_id: int, section_id: str):
             for conflict in conflicts:
                 form[f"lock_{conflict.criterion_id}"].data = str(conflict.theirs.lock_version)
             if result.saved:
-                flash(f"Saved {', '.join(result.saved)}. The others need your attention.", "info")
+                flash(_("Saved %(criteria)s. The others need your attention.", criteria=", ".join(result.saved)), "info")
     else:
         for criterion in section.criteria:
             answer = answers.get(criterion.id)
@@ -234,8 +239,8 @@ def submit(application_id: int):
         except service.ApplicationError as error:
             flash(str(error), "error")
         else:
-            flash(f"Round {round_.number} is submitted. The certification office has been told; "
-                  "you can follow progress here.", "success")
+            flash(_("Round %(number)s is submitted. The certification office has been told; "
+                    "you can follow progress here.", number=round_.number), "success")
             return redirect(url_for("applications.show", application_id=application.id))
     return render_template("applications/submit.html", application=application, rubric=rubric,
                            missing=missing, form=form)
@@ -248,7 +253,7 @@ def withdraw(application_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         service.withdraw_application(application, actor=current_user, reason=form.reason.data or "")
-        flash("The application is withdrawn.", "success")
+        flash(_("The application is withdrawn."), "success")
         return redirect(url_for("applications.show", application_id=application.id))
     return render_template("applications/withdraw.html", application=application, form=form)
 
@@ -280,7 +285,7 @@ def compare(application_id: int):
     _version, rubric = service.rubric_for(application)
     submitted = [r for r in service.rounds(application) if r.snapshot is not None]
     if not submitted:
-        flash("Nothing has been submitted yet, so there is nothing to compare.", "info")
+        flash(_("Nothing has been submitted yet, so there is nothing to compare."), "info")
         return redirect(url_for("applications.show", application_id=application.id))
     later_number = request.args.get("to", type=int)
     earlier_number = request.args.get("from", type=int) or submitted[-1].number
@@ -304,7 +309,7 @@ def compare(application_id: int):
 def request_changes(application_id: int):
     application = _load(application_id, "application.request_changes")
     _version, rubric = service.rubric_for(application)
-    form = change_request_form(rubric)()
+    form = change_request_form(rubric, g.lang)()
     if form.validate_on_submit():
         requests = {None: form.overall.data or ""}
         for criterion in rubric.criteria():
@@ -319,7 +324,7 @@ def request_changes(application_id: int):
         except service.ApplicationError as error:
             form.overall.errors.append(str(error))
         else:
-            flash("The requests are sent. The co-op can now edit a new round.", "success")
+            flash(_("The requests are sent. The co-op can now edit a new round."), "success")
             return redirect(url_for("applications.show", application_id=application.id))
     return render_template("applications/request_changes.html", application=application, rubric=rubric, form=form)
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from qualitymark.extensions import limiter
@@ -11,7 +13,7 @@ from qualitymark.web.safety import safe_next
 
 bp = Blueprint("auth", __name__)
 
-CHECK_EMAIL = (
+CHECK_EMAIL = _l(
     "Check your email: if the address can be used, we have sent a message to it with what to do next. "
     "It may take a few minutes; look in your spam folder too."
 )
@@ -36,11 +38,11 @@ def signup():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            accounts.register_user(form.name.data, form.email.data, form.password.data)
+            accounts.register_user(form.name.data, form.email.data, form.password.data, locale=g.lang)
         except accounts.AccountError as error:
             form.password.errors.append(str(error))
         else:
-            flash(CHECK_EMAIL, "success")
+            flash(str(CHECK_EMAIL), "success")
             return redirect(url_for("auth.signin"))
     return render_template("auth/signup.html", form=form)
 
@@ -52,7 +54,7 @@ def confirm(token: str):
     except accounts.AccountError as error:
         flash(str(error), "error")
         return redirect(url_for("auth.signin"))
-    flash("Thank you: your email address is confirmed. You can sign in now.", "success")
+    flash(_("Thank you: your email address is confirmed. You can sign in now."), "success")
     return redirect(url_for("auth.signin"))
 
 
@@ -68,12 +70,11 @@ def signin():
         result = accounts.authenticate(form.email.data, form.password.data)
         if result.user is None:
             g.signin_failed = True
-            form.password.errors.append(
+            form.password.errors.append(_(
                 "The email address or the password is not right. Check both and try again, "
-                "or reset your password."
-            )
+                "or reset your password."))
         elif result.needs_confirmation:
-            flash("Your email address is not confirmed yet. We have sent you a new confirmation link.", "info")
+            flash(_("Your email address is not confirmed yet. We have sent you a new confirmation link."), "info")
             return redirect(url_for("auth.signin"))
         elif result.user.two_factor_enabled:
             # The password was right; the second factor comes next. Nothing is signed in yet.
@@ -83,7 +84,7 @@ def signin():
         else:
             accounts.record_sign_in(result.user, second_factor=False)
             login_user(result.user, remember=form.remember.data)
-            flash(f"Welcome, {result.user.name}.", "success")
+            flash(_("Welcome, %(name)s.", name=result.user.name), "success")
             return redirect(safe_next())
     return render_template("auth/signin.html", form=form, next=request.args.get("next", ""))
 
@@ -103,7 +104,7 @@ def second_factor():
     user = accounts.load_user(pending["id"]) if pending else None
     if user is None:
         session.pop("two_factor_pending", None)
-        flash("Please sign in again.", "info")
+        flash(_("Please sign in again."), "info")
         return redirect(url_for("auth.signin"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -111,18 +112,18 @@ def second_factor():
             session.pop("two_factor_pending", None)
             accounts.record_sign_in(user, second_factor=True)
             login_user(user, remember=pending.get("remember", False))
-            flash(f"Welcome, {user.name}.", "success")
+            flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(pending.get("next") or url_for("main.home"))
         g.signin_failed = True
-        form.code.errors.append("That code is not right. Type the 6 digits your app shows now, or one of your "
-                                "recovery codes.")
+        form.code.errors.append(_("That code is not right. Type the 6 digits your app shows now, or one of your "
+                                  "recovery codes."))
     return render_template("auth/second_factor.html", form=form)
 
 
 @bp.route("/signout", methods=["POST"])
 def signout():
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("main.home"))
 
 
@@ -133,7 +134,7 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
-        flash(CHECK_EMAIL, "success")
+        flash(str(CHECK_EMAIL), "success")
         return redirect(url_for("auth.signin"))
     return render_template("auth/reset_request.html", form=form)
 
@@ -153,6 +154,6 @@ def reset(token: str):
             form.password.errors.append(str(error))
         else:
             logout_user()
-            flash("Your new password is saved. Sign in with it now.", "success")
+            flash(_("Your new password is saved. Sign in with it now."), "success")
             return redirect(url_for("auth.signin"))
     return render_template("auth/reset.html", form=form)

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from cachetools import LRUCache
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -19,14 +21,22 @@ from qualitymark.clock import utcnow
 from qualitymark.extensions import limiter
 from qualitymark.models.accounts import Organisation
 from qualitymark.services import certificates as service
+from qualitymark.services.lifecycle import public_state
 
 bp = Blueprint("certificates", __name__)
 
+# Translated when shown, in the reader's language.
 STATE_WORDS = {
-    "valid": ("Valid", "This co-op holds the mark now."),
-    "suspended": ("Suspended", "The mark is suspended while the certification office looks into a concern. It is not valid until it is reinstated."),
-    "withdrawn": ("Withdrawn", "The mark was withdrawn. It is no longer valid and cannot be reinstated."),
-    "expired": ("Expired", "The certificate's period of validity has ended."),
+    "valid": (_l("Valid"), _l(
+        "This co-op holds the mark now.")),
+    "suspended": (_l("Suspended"), _l(
+        "The mark is suspended while the certification office looks into a concern. It is not valid until it is reinstated.")),
+    "withdrawn": (_l("Withdrawn"), _l(
+        "The mark was withdrawn. It is no longer valid and cannot be reinstated.")),
+    "expired": (_l("Expired"), _l(
+        "The certificate's period of validity has ended.")),
+    "renewal_in_progress": (_l("Renewal in progress"), _l(
+        "The certificate's period of validity has ended, but the co-op applied to renew it in time and the renewal is being decided.")),
 }
 JSON_TYPES = ("application/vc", "application/vc+ld+json", "application/ld+json", "application/json")
 
@@ -103,7 +113,7 @@ def show(code: str):
         abort(404)
     certificate, organisation = found
     version = service.rubric_summary(certificate.rubric_version_id)
-    state = certificate.state_on(utcnow().date())
+    state = public_state(certificate)
     may_manage = current_user.is_authenticated and policy.can(current_user, "office.view")
     body = render_template(
         "certificates/show.html", certificate=certificate, organisation=organisation, version=version,
@@ -187,9 +197,9 @@ def status_list(purpose: str, number: int):
 
 
 class VerifyForm(FlaskForm):
-    credential = TextAreaField("Paste the credential (the JSON text)", validators=[Length(max=1_000_000)])
-    upload = FileField("Or choose the credential file")
-    submit = SubmitField("Check it")
+    credential = TextAreaField(_l("Paste the credential (the JSON text)"), validators=[Length(max=1_000_000)])
+    upload = FileField(_l("Or choose the credential file"))
+    submit = SubmitField(_l("Check it"))
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -202,18 +212,19 @@ def verify():
         if form.upload.data:
             raw = form.upload.data.stream.read(1_000_001).decode("utf-8", "replace")
         if len(raw) > 1_000_000:
-            error = "That is larger than any credential we issue (1 MB). Check you chose the right file."
+            error = _("That is larger than any credential we issue (1 MB). Check you chose the right file.")
         elif not raw.strip():
-            error = "Paste the credential's text, or choose its file."
+            error = _("Paste the credential's text, or choose its file.")
         else:
             try:
                 document = json.loads(raw)
             except json.JSONDecodeError as problem:
-                error = (f"This is not a credential file: it is not valid JSON (line {problem.lineno}, "
-                         f"column {problem.colno}: {problem.msg}). Paste the whole file, from {{ to }}.")
+                error = _("This is not a credential file: it is not valid JSON (line %(line)s, column %(column)s: "
+                          "%(problem)s). Paste the whole file, from { to }.", line=problem.lineno,
+                          column=problem.colno, problem=problem.msg)
             else:
                 if not isinstance(document, dict):
-                    error = "This is not a credential: it should be a JSON object, starting with {."
+                    error = _("This is not a credential: it should be a JSON object, starting with {.")
                 else:
                     report = service.verify_here(document)
     if error:
@@ -243,7 +254,7 @@ def register_entry(slug: str):
         abort(404)
     today = utcnow().date()
     return render_template("certificates/register_entry.html", organisation=organisation,
-                           history=[(c, c.state_on(today)) for c in history], words=STATE_WORDS)
+                           history=[(c, public_state(c, today)) for c in history], words=STATE_WORDS)
 
 
 # --- JSON API --------------------------------------------------------------------------------
@@ -281,7 +292,7 @@ def api_certificate(code: str):
         response.status_code = 404
     else:
         organisation = db.session().get(Organisation, certificate.organisation_id)
-        response = jsonify(_api_entry(certificate, organisation, certificate.state_on(utcnow().date())))
+        response = jsonify(_api_entry(certificate, organisation, public_state(certificate)))
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 

@@ -1,7 +1,9 @@
 """Uploading, listing and downloading evidence."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -11,6 +13,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from qualitymark import policy
 from qualitymark.filetypes import Detected, download_name
+from qualitymark.i18n import choices as lazy_choices
+from qualitymark.i18n import long_date
 from qualitymark.services import applications as application_service
 from qualitymark.services import evidence as service
 from qualitymark.services.organisations import STAKEHOLDER_LABELS
@@ -24,21 +28,21 @@ class CheckboxList(SelectMultipleField):
 
 
 class UploadForm(FlaskForm):
-    file = FileField("Choose a file", validators=[FileRequired(message="Choose a file to upload.")],
-                     description="PDF, photos (JPEG, PNG), office documents (Word, Excel, PowerPoint, OpenDocument) or CSV.")
-    description = TextAreaField("What is this file?", validators=[
-        DataRequired(message="Say in a sentence what the file is, so assessors know what they are looking at."),
+    file = FileField(_l("Choose a file"), validators=[FileRequired(message=_l("Choose a file to upload."))],
+                     description=_l("PDF, photos (JPEG, PNG), office documents (Word, Excel, PowerPoint, OpenDocument) or CSV."))
+    description = TextAreaField(_l("What is this file?"), validators=[
+        DataRequired(message=_l("Say in a sentence what the file is, so assessors know what they are looking at.")),
         Length(max=2000)])
-    evidence_type = SelectField("Kind of evidence", choices=dict(service.EVIDENCE_TYPE_LABELS))
-    stakeholder_kind = SelectField("Whose voice does it carry?", validators=[Optional()],
-                                   choices={"": "Not about one group"} | STAKEHOLDER_LABELS)
-    criteria = CheckboxList("Which criteria does it support?", choices={})
-    submit = SubmitField("Upload")
+    evidence_type = SelectField(_l("Kind of evidence"), choices=lazy_choices(service.EVIDENCE_TYPE_LABELS))
+    stakeholder_kind = SelectField(_l("Whose voice does it carry?"), validators=[Optional()],
+                                   choices=lazy_choices({"": _l("Not about one group")} | STAKEHOLDER_LABELS))
+    criteria = CheckboxList(_l("Which criteria does it support?"), choices={})
+    submit = SubmitField(_l("Upload"))
 
 
 class LinksForm(FlaskForm):
-    criteria = CheckboxList("Criteria this file supports", choices={})
-    submit = SubmitField("Save the links")
+    criteria = CheckboxList(_l("Criteria this file supports"), choices={})
+    submit = SubmitField(_l("Save the links"))
 
 
 def _load(application_id: int, action: str):
@@ -53,7 +57,7 @@ def _criteria_choices(application):
     _version, rubric = application_service.rubric_for(application)
     from qualitymark.rubrics import text
 
-    return {c.id: f"{c.id} {text(c.title, 'en')}" for c in rubric.criteria()}
+    return {c.id: f"{c.id} {text(c.title, g.lang)}" for c in rubric.criteria()}
 
 
 @bp.route("/applications/<int:application_id>/evidence", methods=["GET", "POST"])
@@ -84,8 +88,9 @@ def index(application_id: int):
                 note = ""
                 detected_name = download_name(upload.filename, _detected(item))
                 if detected_name != item.original_name:
-                    note = f" It is really a {item.mime_type.split(';')[0]} file, so it will download as “{detected_name}”."
-                flash(f"“{item.original_name}” is uploaded.{note}", "success")
+                    note = " " + _("It is really a %(type)s file, so it will download as “%(name)s”.",
+                                   type=item.mime_type.split(";")[0], name=detected_name)
+                flash(_("“%(name)s” is uploaded.", name=item.original_name) + note, "success")
                 return redirect(url_for("evidence.index", application_id=application.id))
     items = application_service.evidence_items(application)
     links = {item.id: application_service.criteria_of_evidence(item) for item in items}
@@ -114,9 +119,10 @@ def download(application_id: int, evidence_id: int):
         from werkzeug.exceptions import Gone
 
         error = Gone()
-        error.qualitymark_message = (
-            f"This file was deleted on {item.file_deleted_at:%-d %B %Y} because the retention period after the "
-            f"decision ended. Its fingerprint (SHA-256 {item.sha256}) is kept as a record of what was seen.")
+        error.qualitymark_message = _(
+            "This file was deleted on %(date)s because the retention period after the decision ended. Its "
+            "fingerprint (SHA-256 %(sha256)s) is kept as a record of what was seen.",
+            date=long_date(item.file_deleted_at), sha256=item.sha256)
         raise error
     path = service.store().path_for(item.storage_key)
     response = send_file(path, mimetype=item.mime_type, as_attachment=True,
@@ -141,7 +147,7 @@ def edit(application_id: int, evidence_id: int):
         form.criteria.data = application_service.criteria_of_evidence(item)
     if form.validate_on_submit():
         service.update_links(application, item, form.criteria.data or [], actor=current_user)
-        flash("The links are saved.", "success")
+        flash(_("The links are saved."), "success")
         return redirect(url_for("evidence.index", application_id=application.id))
     return render_template("evidence/edit.html", application=application, item=item, form=form)
 
@@ -160,5 +166,5 @@ def remove(application_id: int, evidence_id: int):
     except application_service.ApplicationError as error:
         flash(str(error), "error")
     else:
-        flash(f"“{item.original_name}” is removed.", "success")
+        flash(_("“%(name)s” is removed.", name=item.original_name), "success")
     return redirect(url_for("evidence.index", application_id=application.id))

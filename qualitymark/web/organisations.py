@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from qualitymark import policy
@@ -38,7 +39,7 @@ def create():
         except service.OrganisationError as error:
             form.name.errors.append(str(error))
         else:
-            flash(f"{organisation.name} is registered, and you are its owner.", "success")
+            flash(_("%(coop)s is registered, and you are its owner.", coop=organisation.name), "success")
             return redirect(url_for("organisations.show", slug=organisation.slug))
     return render_template("organisations/edit.html", form=form, organisation=None)
 
@@ -78,7 +79,7 @@ def edit(slug: str):
         except service.OrganisationError as error:
             form.name.errors.append(str(error))
         else:
-            flash("The profile is saved.", "success")
+            flash(_("The profile is saved."), "success")
             return redirect(url_for("organisations.show", slug=organisation.slug))
     return render_template("organisations/edit.html", form=form, organisation=organisation)
 
@@ -97,7 +98,8 @@ def members(slug: str):
         except service.OrganisationError as error:
             form.email.errors.append(str(error))
         else:
-            flash(f"An invitation is on its way to {form.email.data}. It works for {service.INVITATION_DAYS} days.", "success")
+            flash(_("An invitation is on its way to %(email)s. It works for %(days)s days.", email=form.email.data,
+                    days=service.INVITATION_DAYS), "success")
             return redirect(url_for("organisations.members", slug=slug))
     return render_template("organisations/members.html", organisation=organisation, form=form,
                            members=service.members(organisation), may_manage=may_manage,
@@ -129,7 +131,7 @@ def change_role(slug: str):
     except service.OrganisationError as error:
         flash(str(error), "error")
     else:
-        flash("The role is changed.", "success")
+        flash(_("The role is changed."), "success")
     return redirect(url_for("organisations.members", slug=slug))
 
 
@@ -146,7 +148,7 @@ def remove(slug: str):
     except service.OrganisationError as error:
         flash(str(error), "error")
     else:
-        flash("The member is removed.", "success")
+        flash(_("The member is removed."), "success")
     return redirect(url_for("organisations.members", slug=slug))
 
 
@@ -162,7 +164,7 @@ def leave(slug: str):
     except service.OrganisationError as error:
         flash(str(error), "error")
         return redirect(url_for("organisations.members", slug=slug))
-    flash(f"You have left {organisation.name}.", "success")
+    flash(_("You have left %(coop)s.", coop=organisation.name), "success")
     return redirect(url_for("applications.dashboard"))
 
 
@@ -185,7 +187,7 @@ def accept_invitation(token: str):
         except service.OrganisationError as error:
             flash(str(error), "error")
             return redirect(url_for("applications.dashboard"))
-        flash(f"Welcome to {organisation.name}.", "success")
+        flash(_("Welcome to %(coop)s.", coop=organisation.name), "success")
         return redirect(url_for("organisations.show", slug=organisation.slug))
     return render_template("organisations/invitation.html", organisation=organisation, invitation=invitation,
                            form=form, email_matches=invitation.email == current_user.email)

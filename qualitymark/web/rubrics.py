@@ -12,14 +12,6 @@ from qualitymark.services import rubrics as rubric_service
 
 bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
 
-LANGUAGES = {"en": "English", "cy": "Cymraeg"}
-
-
-def _language() -> str:
-    lang = request.args.get("lang", "en")
-    return lang if lang in LANGUAGES else "en"
-
-
 def localised(value, lang: str) -> Markup:
     """The text in `lang`; where Welsh is missing the English is shown, marked as English so a
     screen reader switches voice."""
@@ -79,15 +71,14 @@ def show(scheme: str, version: str):
     if row is None:
         abort(404)
     rubric = rubric_service.rubric_of(row)
-    lang = _language()
-    g.lang = lang
+    lang = g.lang  # the page's language (a ?lang= link on this page sets it, see qualitymark.i18n)
     scale = {level.level: level for level in rubric.scale}
     awards = [
         {"award": award, "rules": [describe_rule(rule.model_dump(mode="json", exclude_none=True)) for rule in award.rules]}
         for award in rubric.awards
     ]
     response = Response(render_template(
-        "rubrics/version.html", row=row, rubric=rubric, lang=lang, languages=LANGUAGES,
+        "rubrics/version.html", row=row, rubric=rubric, lang=lang,
         scale=scale, awards=awards, t=lambda value: localised(value, lang),
     ))
     return _revalidate(response, row, lang)
