@@ -55,7 +55,7 @@ def test_skip_link_is_the_first_stop_and_moves_focus_to_main(page, keys, path, l
     page.keyboard.press("Tab")
     skip = page.locator("a.skip-link")
     expect(skip).to_be_focused()
-    expect(skip).to_have_text("Skip to main content")
+    expect(skip).to_have_text({"en": "Skip to main content", "cy": "Neidio i'r prif gynnwys"}[lang])
     expect(skip).to_have_attribute("href", "#main")
     box = skip.bounding_box()
     viewport = page.viewport_size
