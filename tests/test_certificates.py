@@ -473,3 +473,51 @@ def test_the_credential_is_read_once_per_process(app, client, certificate):
     stop()
     assert again.data == first.data and seen == []
     assert client.get(f"/c/{code}.json", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_the_register_uses_the_same_queries_for_3_or_30_co_ops_and_stops_counting_at_its_limit(
+        app, client, certificate, create_user, start_application, monkeypatch):
+    from qualitymark import db
+    from qualitymark.services import certificates as service
+
+    def add_certified(numbers):
+        # Copies of the issued certificate for new co-ops (their own application, code and indices).
+        for number in numbers:
+            owner = create_user(email=f"reg{number}@c.coop", member_of=f"register-coop-{number:02d}",
+                                membership_role="owner")
+            application = start_application(owner, slug=f"register-coop-{number:02d}")
+            with app.app_context():
+                source = db.session().get(Certificate, certificate.id)
+                copy = Certificate(**{name: getattr(source, name) for name in (
+                    "decision_id", "rubric_version_id", "award_id", "award_name", "award_name_cy", "services",
+                    "valid_from", "valid_until", "revocation_list_id", "suspension_list_id", "signing_key_id",
+                    "credential_json")})
+                copy.public_code = f"CQM-TEST{number:06d}"
+                copy.application_id, copy.organisation_id = application.id, application.organisation_id
+                copy.revocation_index = copy.suspension_index = 50_000 + number
+                db.session().add(copy)
+                db.commit()
+
+    def queries_for(path):
+        seen, stop = _statements(app)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            stop()
+        return len(seen)
+
+    paths = ("/register", "/register?q=register-coop", "/register?q=coop&page=2", "/api/v1/register?q=coop")
+    add_certified(range(3))
+    few = [queries_for(path) for path in paths]
+    add_certified(range(3, 30))
+    assert few == [queries_for(path) for path in paths]
+
+    import functools
+
+    monkeypatch.setattr(service, "register_page", functools.partial(service.register_page, count_limit=10))
+    page = client.get("/register?q=register-coop").get_data(as_text=True)
+    assert "More than 10 co-ops found" in page and "Next page" in page and "Page 1 of" not in page
+    assert "Register-Coop-00" in page and "Register-Coop-20" not in page
+    last = client.get("/register?q=register-coop&page=2").get_data(as_text=True)
+    assert "Register-Coop-29" in last and "Next page" not in last
+    assert client.get("/api/v1/register?q=register-coop").get_json()["total"] == 30
