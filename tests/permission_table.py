@@ -112,6 +112,8 @@ TABLE: list[tuple[str, str, tuple]] = [
     # --- anyone signed in -------------------------------------------------------------------------
     ("/account/",                                "GET",  SIGNED_IN),
     ("/account/data",                            "GET",  SIGNED_IN),
+    ("/account/language",                        "GET",  NOT_ALLOWED),
+    ("/account/language",                        "POST", SIGNED_IN),  # empty: "choose a language", back to the account
     ("/account/delete",                          "GET",  SIGNED_IN),
     ("/account/delete",                          "POST", SIGNED_IN),
     ("/account/password",                        "GET",  SIGNED_IN),

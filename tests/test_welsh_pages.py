@@ -201,6 +201,14 @@ def test_the_account_page_saves_the_language(app, owner, db_session):
     assert db_session.get(User, owner.id).locale == "cy"
 
 
+def test_the_account_page_names_staff_roles_in_welsh(app, create_user):
+    person = create_user(email="asesydd@peer.coop", roles=("assessor",))
+    client = signed_in(app, person).client
+    client.get("/language?lang=cy&next=/account/")
+    page = client.get("/account/").get_data(as_text=True)
+    assert "asesydd cymheiriaid" in page
+
+
 def test_someone_who_signs_up_in_welsh_keeps_welsh(client, db_session):
     client.set_cookie("qm_lang", "cy")
     response = post_form(client, "/signup", {"name": "Siân Jones", "email": "sian@example.coop",
