@@ -97,6 +97,12 @@ ACTIONS: dict[str, tuple[str, Callable[[Any, Any], bool], int]] = {
     "organisation.leave": (
         "Any member can leave a co-op.",
         lambda user, org: is_member(user, _org_id(org)), 403),
+    "certificate.manage": (
+        "Members of the co-op and the office see the co-op's own page for its certificate (renewal, declarations).",
+        lambda user, org: user.is_authenticated and (is_member(user, _org_id(org)) or _office(user)), 404),
+    "certificate.renew": (
+        "Owners start the renewal and make the annual declarations of their co-op's certificate.",
+        lambda user, org: is_owner(user, _org_id(org)), 403),
     "application.start": (
         "Members of the co-op start an application for it.",
         lambda user, org: is_member(user, _org_id(org)), 403),

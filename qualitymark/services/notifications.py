@@ -73,6 +73,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         N_("The decision on your Care Quality Mark application"),
         N_("The certification office has decided on %(organisation)s's application %(application)s. Read the "
            "decision and its reasons. If you disagree, you may appeal within %(days)s days.")),
+    "changes_requested": (
+        N_("Changes requested to your Care Quality Mark application"),
+        N_("The certification office has asked %(organisation)s for changes to application %(application)s "
+           "(%(count)s request(s)). See what was asked, change your answers or evidence, and submit again.")),
+    "certificate_issued": (
+        N_("Your Care Quality Mark certificate"),
+        N_("%(organisation)s holds the %(award)s until %(expires_date)s. Anyone can check it with the code "
+           "%(code)s. Each year we will ask you for a short declaration, and we will remind you before it expires.")),
+    "review_invitation": (
+        N_("You are invited to assess an application"),
+        N_("You are invited to assess application %(application)s, due on %(due_date)s. Please accept or "
+           "decline the invitation, and declare any conflict of interest, within 3 days.")),
+    "review_invitation_reminder": (
+        N_("Reminder: please answer your review invitation"),
+        N_("You were invited %(days)s days ago to assess application %(application)s. Please accept or decline "
+           "it in your review queue.")),
+    "review_due_reminder": (
+        N_("Reminder: your review is due in %(days)s days"),
+        N_("Your review of application %(application)s is due on %(due_date)s.")),
+    # The office's working messages, written in English where they arise.
+    "office_message": (N_("%(subject)s"), N_("%(body)s")),
     "appeal_lodged": (
         N_("Appeal received from %(organisation)s"),
         N_("%(organisation)s appealed (%(subject)s). An officer who had no part in the case must decide it.")),

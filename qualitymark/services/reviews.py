@@ -16,7 +16,6 @@ from sqlmodel import select
 
 from qualitymark import db
 from qualitymark.clock import utcnow
-from qualitymark.mail import send_mail
 from qualitymark.models.accounts import ConsortiumMembership, Membership, Organisation, User
 from qualitymark.models.applications import Application, EvidenceItem
 from qualitymark.models.reviews import (
@@ -32,6 +31,7 @@ from qualitymark.models.reviews import (
 from qualitymark.rubrics import Rubric, Scorer
 from qualitymark.services import accounts, audit
 from qualitymark.services.applications import ApplicationError, rubric_for
+from qualitymark.services.notifications import notify
 
 DEFAULT_REVIEW_DAYS = 21
 ACTIVE = ("invited", "accepted", "submitted")
@@ -272,8 +272,8 @@ def assign(application: Application, assessor: User, *, actor: User, due_date: d
     audit.record("assignment.invited", "application", application.id, actor_id=actor.id,
                  changes={"assessor_id": assessor.id, "round": assignment.round_number,
                           "due_date": assignment.due_date.isoformat(), "status": application.status})
-    _mail_assessor(assignment, assessor, "You are invited to assess an application",
-                   "Please accept or decline the invitation, and declare any conflict of interest, within 3 days.")
+    notify(assessor, "review_invitation", key=f"assignment-{assignment.id}-invited", link="/reviews",
+           application=application.id, due_date=assignment.due_date)
     return assignment
 
 
@@ -644,13 +644,12 @@ def record_decision(application: Application, *, outcome: str, rationale: str, a
                           "replaces": decision.replaces_id,
                           "status": {"before": before, "after": application.status}})
     organisation = db.session().get(Organisation, application.organisation_id)
-    from qualitymark.services.organisations import members
+    from qualitymark.services.notifications import notify_organisation
 
-    for _membership, member in members(organisation):
-        send_mail(member.email, "The decision on your Care Quality Mark application",
-                  f"Hello {member.name},\n\nThe certification office has decided on {organisation.name}'s "
-                  f"application {application.id}. Sign in to read the decision, its reasons and the scores.",
-                  key=f"decision-{decision.id}-{member.id}")
+    # In the co-op's list and by email, in each member's language, with the appeal period.
+    notify_organisation(organisation, "decision_made", key=f"decision-{decision.id}",
+                        link=f"/applications/{application.id}", application=application.id,
+                        days=current_app.config["SETTINGS"].appeal_days)
     from qualitymark.jobs.outbox import TASKS
 
     # Issuing is the certificates feature's job; the decision is recorded either way.
@@ -701,10 +700,9 @@ def send_reminders() -> list[tuple[int, str]]:
             due_kinds = [days for days in INVITATION_REMINDER_DAYS if waited >= days]
             if due_kinds:
                 days = due_kinds[-1]
-                once(assignment, f"invitation-{days}d", lambda a=assignment, u=assessor, d=days: send_mail(
-                    u.email, "Reminder: please answer your review invitation",
-                    f"Hello {u.name},\n\nYou were invited {d} days ago to assess an application. Please accept "
-                    "or decline it in your review queue.", key=f"reminder-{a.id}-invitation-{d}d"))
+                once(assignment, f"invitation-{days}d", lambda a=assignment, u=assessor, d=days: notify(
+                    u, "review_invitation_reminder", key=f"reminder-{a.id}-invitation-{d}d", link="/reviews",
+                    days=d, application=a.application_id))
         if assignment.due_date < today:
             once(assignment, "overdue", lambda a=assignment, u=assessor: _notify_office(
                 f"Review overdue: application {a.application_id}",
@@ -715,23 +713,14 @@ def send_reminders() -> list[tuple[int, str]]:
             due_kinds = [days for days in DUE_REMINDER_DAYS if left <= days]
             if due_kinds:
                 days = due_kinds[-1]
-                once(assignment, f"due-{days}d", lambda a=assignment, u=assessor, d=days: send_mail(
-                    u.email, f"Reminder: your review is due in {d} days",
-                    f"Hello {u.name},\n\nYour review of application {a.application_id} is due on "
-                    f"{a.due_date:%-d %B %Y}.", key=f"reminder-{a.id}-due-{d}d"))
+                once(assignment, f"due-{days}d", lambda a=assignment, u=assessor, d=days: notify(
+                    u, "review_due_reminder", key=f"reminder-{a.id}-due-{d}d", link="/reviews",
+                    days=d, application=a.application_id, due_date=a.due_date))
     session.flush()
     return sent
 
 
 # --- mail -------------------------------------------------------------------------------------
-
-def _mail_assessor(assignment: Assignment, assessor: User, subject: str, line: str) -> None:
-    base = current_app.config["BASE_URL"]
-    send_mail(assessor.email, subject,
-              f"Hello {assessor.name},\n\n{line}\n\nYour review queue: {base}/reviews\n"
-              f"Due date: {assignment.due_date:%-d %B %Y}.",
-              key=f"assignment-{assignment.id}-invited")
-
 
 def _notify_office(subject: str, body: str, *, key: str) -> None:
     from qualitymark.services.applications import _notify_office as notify

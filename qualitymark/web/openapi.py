@@ -6,7 +6,7 @@ ENTRY = {
     "required": ["code", "state", "co_op", "award", "valid_from", "valid_until", "verification_url"],
     "properties": {
         "code": {"type": "string", "example": "CQM-7K3M9Q2XWD", "description": "The certificate's public code."},
-        "state": {"type": "string", "enum": ["valid", "suspended", "withdrawn", "expired"]},
+        "state": {"type": "string", "enum": ["valid", "suspended", "withdrawn", "expired", "renewal_in_progress"]},
         "co_op": {"type": "string"},
         "co_op_url": {"type": "string", "format": "uri"},
         "region": {"type": "string"},
