@@ -30,6 +30,9 @@ The scenario the placeholders are filled from (built in test_permission_matrix.p
     {appeal_id}      the owner's appeal against the decision on gofal's first (certified) application,
                      waiting: the officer moderated that application, so may not decide it.
     {complaint_id}   a complaint from the public about gofal, not yet taken.
+    {year}           1: the certificate's first annual declaration, made (as if eleven months on) by the
+                     owner, reporting a change.   {declaration_id}: that declaration, not yet reviewed.
+    {notification_id} the owner's first in-app notification (marking someone else's changes nothing).
     {token}          an invalid token: the page's own error handling answers.
     {scheme}/{version}  "care-quality-mark"/"1.0.0".   {purpose}: "revocation".
 """
@@ -168,6 +171,23 @@ TABLE: list[tuple[str, str, tuple]] = [
     ("/coops/{slug}/certificates/{code}/appeal",          "GET",  COOP_READ),
     ("/coops/{slug}/certificates/{code}/appeal",          "POST", COOP_OWNER),
 
+    # --- the certificate's life: members see it; owners renew and declare ---------------------------
+    ("/coops/{slug}/certificates/{code}",                           "GET",  COOP_READ),
+    ("/coops/{slug}/certificates/{code}/renew",                     "GET",  COOP_OWNER),
+    ("/coops/{slug}/certificates/{code}/renew",                     "POST", COOP_OWNER),  # empty: shown again
+    ("/coops/{slug}/certificates/{code}/declarations/{year}",       "GET",  COOP_READ),
+    ("/coops/{slug}/certificates/{code}/declarations/{year}",       "POST", COOP_OWNER),
+    # Evidence reused by a renewal is confirmed by those who may edit the application.
+    ("/applications/{application_id}/evidence/confirm",             "GET",  NOT_ALLOWED),
+    ("/applications/{application_id}/evidence/confirm",             "POST", APP_EDIT),
+
+    # --- each person's own notifications -------------------------------------------------------------
+    ("/notifications/",                          "GET",  SIGNED_IN),
+    ("/notifications/{notification_id}/read",    "GET",  NOT_ALLOWED),
+    ("/notifications/{notification_id}/read",    "POST", SIGNED_IN),
+    ("/notifications/read-all",                  "GET",  NOT_ALLOWED),
+    ("/notifications/read-all",                  "POST", SIGNED_IN),
+
     # --- assessors ----------------------------------------------------------------------------------
     ("/reviews",                                 "GET",  ASSESSORS),
     ("/reviews/{assignment_id}",                 "GET",  OWN_REVIEW),  # accepted: on to /score
@@ -188,6 +208,10 @@ TABLE: list[tuple[str, str, tuple]] = [
     ("/office/appeals/{appeal_id}",              "GET",  OFFICE),
     # Appeals are decided by certification officers (an empty form is shown again), not admins.
     ("/office/appeals/{appeal_id}",              "POST", (IN, 403, 403, 403, 403, 403, 403, 403, OK, 403)),
+    ("/office/declarations",                     "GET",  OFFICE),
+    ("/office/declarations/{declaration_id}",    "GET",  OFFICE),
+    # What a reported change means is recorded by a certification officer (empty: shown again).
+    ("/office/declarations/{declaration_id}",    "POST", (IN, 403, 403, 403, 403, 403, 403, 403, OK, 403)),
     # Nobody outside the office may know a complaint exists.
     ("/office/complaints",                       "GET",  (IN, 404, 404, 404, 404, 404, 404, 404, OK, OK)),
     ("/office/complaints/{complaint_id}",        "GET",  (IN, 404, 404, 404, 404, 404, 404, 404, OK, OK)),

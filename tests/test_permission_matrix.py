@@ -159,6 +159,25 @@ def _build(app) -> dict[str, object]:
         session = db.session()
         assert session.get(Application, application.id).status == "changes_requested"
         certificate = session.exec(select(Certificate).where(Certificate.application_id == certified.id)).one()
+
+        # Eleven months on, the owner's first annual declaration reports a change (the office must review it).
+        from datetime import timedelta
+
+        from qualitymark.clock import set_clock, utcnow
+        from qualitymark.models.lifecycle import Notification
+        from qualitymark.services import lifecycle
+
+        later = utcnow() + timedelta(days=340)
+        set_clock(lambda: later)
+        try:
+            declared = lifecycle.make_declaration(certificate, 1, outcome="changes_reported",
+                                                  changes="We merged with a neighbouring co-op.", actor=owner)
+            db.commit()
+        finally:
+            set_clock(None)
+        notification_id = session.exec(select(Notification.id).where(
+            Notification.user_id == owner.id).order_by(Notification.id)).first()
+        assert notification_id is not None
         evidence_id = session.exec(select(EvidenceItem.id).where(
             EvidenceItem.application_id == application.id).order_by(EvidenceItem.id)).first()
         member_membership = session.exec(select(Membership.id).where(
@@ -170,6 +189,7 @@ def _build(app) -> dict[str, object]:
                 "token": "not-a-real-token", "scheme": version.scheme, "version": version.version,
                 "purpose": "revocation", "membership_id": member_membership,
                 "appeal_id": appeal.id, "complaint_id": complaint.id,
+                "year": 1, "declaration_id": declared.id, "notification_id": notification_id,
             },
             "users": {kind: (people[kind].id, people[kind].email) for kind in USERS if kind in people},
         }

@@ -120,10 +120,11 @@ def declaration(slug: str, code: str, year: int):
     due = service.declaration_for(cert, year)
     if due is None:
         abort(404)
+    if request.method == "POST":
+        policy.authorise("certificate.renew", organisation)
     form = DeclarationForm()
     may_declare = policy.can(current_user, "certificate.renew", organisation)
     if due.made is None and form.validate_on_submit():
-        policy.authorise("certificate.renew", organisation)
         if form.outcome.data == "changes_reported" and not (form.changes.data or "").strip():
             form.changes.errors.append(_("Describe what has changed."))
         else:
@@ -187,9 +188,10 @@ def office_declaration(declaration_id: int):
         abort(404)
     cert = db.session().get(Certificate, declaration.certificate_id)
     organisation = db.session().get(Organisation, cert.organisation_id)
+    if request.method == "POST":
+        policy.authorise("office.decide")
     form = ReviewForm()
     if declaration.reviewed_at is None and form.validate_on_submit():
-        policy.authorise("office.decide")
         try:
             service.review_declaration(declaration, form.note.data, actor=current_user)
         except service.LifecycleError as error:
