@@ -235,8 +235,10 @@ def test_notifications_list_reads_in_the_readers_language_and_marks_read(
     assert "Reminder: your Care Quality Mark expires on" in page and 'class="count"' in page
     with app.app_context():
         me = db.session().get(User, owner.id)
-        # The decision and the renewal reminder.
-        assert notifications.unread_count(me) == 2
+        # The decision, the certificate and the renewal reminder.
+        assert notifications.unread_count(me) == 3
+        assert sorted(n.kind for n in notifications.for_user(me)) == [
+            "certificate_issued", "decision_made", "renewal_reminder"]
     # Someone else's notification id changes nothing.
     theirs = next(n for n in notices(db_session, "renewal_reminder") if n.user_id == member.id)
     post_form(co_op.client, f"/notifications/{theirs.id}/read", {}, token_from="/notifications/")

@@ -30,7 +30,6 @@ from qualitymark.credentials import (
     status_entry,
     verify_credential,
 )
-from qualitymark.mail import send_mail
 from qualitymark.models.accounts import Organisation, User
 from qualitymark.models.applications import Application
 from qualitymark.models.certificates import Certificate, CertificateDocument, SigningKey, StatusList
@@ -348,11 +347,11 @@ def issue_certificate(decision_id: int) -> Certificate | None:
     from qualitymark.services.organisations import members
 
     enqueue("render_certificate_pdf", key=f"render-pdf-{certificate.id}-active", certificate_id=certificate.id)
-    for _membership, member in members(organisation):
-        send_mail(member.email, "Your Care Quality Mark certificate",
-                  f"Hello {member.name},\n\n{organisation.name} holds the {certificate.award_name} until "
-                  f"{valid_until:%-d %B %Y}. Anyone can check it at {base_url()}/c/{code} (certificate code {code}).",
-                  key=f"certificate-{certificate.id}-issued-{member.id}")
+    from qualitymark.services.notifications import notify_organisation
+
+    # Each member, in their own language, in the list and by email; the link is the public page.
+    notify_organisation(organisation, "certificate_issued", key=f"certificate-{certificate.id}-issued",
+                        link=f"/c/{code}", award=certificate.award_name, expires_date=valid_until, code=code)
     return certificate
 
 
@@ -388,23 +387,21 @@ def _change(certificate: Certificate, new_status: str, reason: str, actor: User,
     enqueue("render_certificate_pdf", key=f"render-pdf-{certificate.id}-{new_status}-{certificate.status_changed_at:%s}",
             certificate_id=certificate.id)
     organisation = session.get(Organisation, certificate.organisation_id)
-    words = {"suspended": "suspended", "active": "reinstated", "withdrawn": "withdrawn"}[new_status]
-    # A suspension can be appealed (services.appeals); a withdrawal is final, so it points to the
-    # complaints route rather than promising an appeal that does not exist.
+    from qualitymark.services.notifications import notify_organisation
+
+    # A suspension can be appealed (services.appeals), from the certificate's page; a withdrawal is
+    # final, so it points to the complaints form rather than promising an appeal that does not exist.
     days = current_app.config["SETTINGS"].appeal_days
-    next_step = {
-        "suspended": f"You can appeal the suspension within {days} days, until "
-                     f"{certificate.status_changed_at.date() + timedelta(days=days):%-d %B %Y}. An owner of the co-op "
-                     f"can do it here: {base_url()}/coops/{organisation.slug}/certificates/{certificate.public_code}\n",
-        "withdrawn": "Withdrawal is final and cannot be appealed. If you think the certification office handled it "
-                     f"wrongly, you can make a complaint: {base_url()}/complaints/new?organisation={organisation.slug}\n",
-        "active": "",
+    page = f"/coops/{organisation.slug}/certificates/{certificate.public_code}"
+    kind, link, extra = {
+        "suspended": ("certificate_suspended", page,
+                      {"days": days, "until_date": certificate.status_changed_at.date() + timedelta(days=days)}),
+        "active": ("certificate_reinstated", page, {}),
+        "withdrawn": ("certificate_withdrawn", f"/complaints/new?organisation={organisation.slug}", {}),
     }[new_status]
-    for _membership, member in members(organisation):
-        send_mail(member.email, f"Your Care Quality Mark certificate is {words}",
-                  f"Hello {member.name},\n\nCertificate {certificate.public_code} of {organisation.name} is now "
-                  f"{words}.\n\nReason: {reason}\n\n" + next_step,
-                  key=f"certificate-{certificate.id}-{new_status}-{certificate.status_changed_at:%s}-{member.id}")
+    notify_organisation(organisation, kind, key=f"certificate-{certificate.id}-{new_status}-"
+                        f"{certificate.status_changed_at:%s}", link=link, code=certificate.public_code,
+                        reason=reason, **extra)
 
 
 def suspend(certificate: Certificate, reason: str, *, actor: User) -> None:

@@ -61,14 +61,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
            "Assign assessors so it can be decided in time.")),
     "certificate_suspended": (
         N_("Your Care Quality Mark certificate is suspended"),
-        N_("Certificate %(code)s of %(organisation)s is suspended. Reason: %(reason)s. You may appeal within "
-           "%(days)s days.")),
+        N_("Certificate %(code)s of %(organisation)s is suspended. Reason: %(reason)s. You can appeal the "
+           "suspension within %(days)s days, until %(until_date)s: an owner of the co-op can do it from the "
+           "certificate's page.")),
     "certificate_reinstated": (
         N_("Your Care Quality Mark certificate is reinstated"),
         N_("Certificate %(code)s of %(organisation)s is valid again. Reason: %(reason)s.")),
     "certificate_withdrawn": (
         N_("Your Care Quality Mark certificate is withdrawn"),
-        N_("Certificate %(code)s of %(organisation)s is withdrawn, and withdrawal is final. Reason: %(reason)s.")),
+        N_("Certificate %(code)s of %(organisation)s is withdrawn. Reason: %(reason)s. Withdrawal is final and "
+           "cannot be appealed. If you think the certification office handled it wrongly, you can make a "
+           "complaint.")),
     "decision_made": (
         N_("The decision on your Care Quality Mark application"),
         N_("The certification office has decided on %(organisation)s's application %(application)s. Read the "
