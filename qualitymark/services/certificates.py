@@ -546,8 +546,12 @@ def register_page(query: str = "", region: str = "", service: str = "", number: 
                  .order_by(Organisation.name, Organisation.id)
                  .limit(size + 1).offset((max(number, 1) - 1) * size))
     rows = session.exec(statement).all()
-    today = utcnow().date()
-    entries = [RegisterEntry(c, o, c.state_on(today)) for c, o in rows[:size]]
+    from qualitymark.services.lifecycle import public_states
+
+    # Expired but renewed in time shows as "renewal in progress" for the grace period (one query).
+    shown = rows[:size]
+    states = public_states([c for c, _o in shown], utcnow().date())
+    entries = [RegisterEntry(c, o, state) for (c, o), state in zip(shown, states)]
     return RegisterPage(entries, min(total, count_limit) if more else total, more, len(rows) > size)
 
 

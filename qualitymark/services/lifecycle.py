@@ -91,6 +91,32 @@ def public_state(certificate: Certificate, on: date | None = None) -> str:
     return "expired"
 
 
+def public_states(certificates: list[Certificate], on: date | None = None) -> list[str]:
+    """`public_state` for a page of certificates (the register) in one query, however many of them
+    are in their grace period: the newest renewal of each, with its first submission."""
+    from qualitymark.models.applications import ApplicationRound
+
+    on = on or today()
+    grace = timedelta(days=_settings().renewal_grace_days)
+    states = [certificate.state_on(on) for certificate in certificates]
+    in_grace = [c.id for c, state in zip(certificates, states) if state == "expired" and on <= c.valid_until + grace]
+    rows = db.session().exec(
+        select(Application.renews_certificate_id, Application.id, Application.status, ApplicationRound.submitted_at)
+        .outerjoin(ApplicationRound, (ApplicationRound.application_id == Application.id)
+                   & (ApplicationRound.number == 1))
+        .where(Application.renews_certificate_id.in_(in_grace))
+        .order_by(Application.renews_certificate_id, Application.id)).all()
+    newest = {certificate_id: (status, submitted) for certificate_id, _id, status, submitted in rows}
+    out = []
+    for certificate, state in zip(certificates, states):
+        status, submitted = newest.get(certificate.id, (None, None))
+        if (certificate.id in in_grace and status in OPEN_STATES and submitted is not None
+                and submitted.date() <= certificate.valid_until):
+            state = "renewal_in_progress"
+        out.append(state)
+    return out
+
+
 def can_renew(certificate: Certificate, on: date | None = None) -> tuple[bool, str]:
     """(may start a renewal now, why not)."""
     on = on or today()
