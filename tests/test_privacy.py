@@ -75,3 +75,47 @@ def test_evidence_files_are_deleted_after_the_retention_period_and_their_hash_ke
     assert kept.sha256 == sha and kept.file_deleted_at is not None
     response = auth.client.get(f"/applications/{draft.id}/evidence/{kept.id}/download")
     assert response.status_code == 410 and sha in response.get_data(as_text=True)
+
+
+
+def test_deleting_an_account_keeps_complaints_on_record_without_the_person(app, create_user, db_session, outbox):
+    from qualitymark.models.lifecycle import Complaint, Notification
+
+    person = create_user(email="sian@example.org", name="Siân Service-User")
+    officer = create_user(email="iolo@office.org", name="Iolo Independent", roles=["officer"])
+    auth = signed_in(app, person)
+    said = "My mother's carer did not come on Tuesday and nobody rang to say so."
+    post_form(auth.client, "/complaints/new", {"about": "scheme", "name": "Siân Service-User",
+                                               "email": "sian@example.org", "text": said})
+    # The same person, signed out, with their address typed differently.
+    post_form(app.test_client(), "/complaints/new", {"about": "scheme", "name": "Siân",
+                                                     "email": "Sian@Example.org", "text": said + " Again."})
+    exported = json.loads(auth.client.get("/account/data").data)
+    assert len(exported["complaints"]) == 2 and exported["complaints"][0]["text"] == said
+    with app.app_context():
+        from qualitymark import db
+        from qualitymark.services.notifications import notify
+
+        notify(db.session().get(User, person.id), "complaint_closed", key="test-before-deletion", email=False,
+               reference="CMP-TEST", outcome="not_upheld")
+        db.commit()
+    assert len(db_session.exec(select(Notification).where(Notification.user_id == person.id)).all()) == 1
+
+    assert post_form(auth.client, "/account/delete", {"password": PASSWORD, "confirm": "y"}).status_code == 302
+    db_session.expire_all()
+    kept = db_session.exec(select(Complaint).order_by(Complaint.id)).all()
+    assert len(kept) == 2 and kept[0].text == said  # the record stays
+    for complaint in kept:
+        assert complaint.complainant_name == f"Former user {person.id}"
+        assert "sian" not in complaint.complainant_email.lower() and complaint.complainant_user_id == person.id
+    assert db_session.exec(select(Notification).where(Notification.user_id == person.id)).all() == []
+    # Closing it later writes to no one.
+    before = len(outbox)
+    office = signed_in(app, officer)
+    post_form(office.client, f"/office/complaints/{kept[0].id}", {"action": "take"})
+    closed = post_form(office.client, f"/office/complaints/{kept[0].id}",
+                       {"action": "close", "outcome": "not_upheld", "reason": "Checked the rota."})
+    assert closed.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(Complaint, kept[0].id).status == "closed"
+    assert not any("deleted.invalid" in m["To"] for m in outbox[before:])

@@ -109,6 +109,8 @@ def _subject_closed(complaint: Complaint) -> str:
 
 def _email_complainant(complaint: Complaint, template: str, subject, *, key: str) -> None:
     """A plain email in the language the complaint was made in: a complainant may have no account."""
+    if complaint.complainant_email.endswith("@deleted.invalid"):
+        return  # the complainant deleted their account: the record stays, there is no one to write to
     organisation = about(complaint)
     with force_locale(complaint.locale or "en"):
         body = render_template(template, complaint=complaint, organisation=organisation, words=notices.WORDS,

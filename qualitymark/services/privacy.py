@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import func
 from sqlmodel import select
 
 from qualitymark import db
@@ -14,6 +15,7 @@ from qualitymark.clock import utcnow
 from qualitymark.models.accounts import Invitation, Membership, Organisation, RecoveryCode, StaffRole, User
 from qualitymark.models.applications import Application, EvidenceItem
 from qualitymark.models.audit import AuditEvent
+from qualitymark.models.lifecycle import Complaint, Notification
 from qualitymark.models.reviews import AssessorProfile, Assignment, Score
 from qualitymark.services import audit
 
@@ -32,6 +34,7 @@ def export_personal_data(user: User) -> dict:
                           .where(Assignment.assessor_id == user.id)).all()
     events = session.exec(select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.sequence)).all()
     profile = session.exec(select(AssessorProfile).where(AssessorProfile.user_id == user.id)).first()
+    complaints = _complaints_of(user)
     return {
         "account": {"name": user.name, "email": user.email, "language": user.locale,
                     "created_at": user.created_at.isoformat(), "last_signin_at":
@@ -47,9 +50,19 @@ def export_personal_data(user: User) -> dict:
                      "due_date": a.due_date.isoformat()} for a in assignments],
         "scores": [{"assignment": s.assignment_id, "criterion": s.criterion_id, "level": s.level,
                     "rationale": s.rationale} for s in scores],
+        "complaints": [{"reference": c.reference, "name": c.complainant_name, "email": c.complainant_email,
+                        "text": c.text, "received_at": c.received_at.isoformat(), "status": c.status,
+                        "outcome": c.outcome, "outcome_reason": c.outcome_reason} for c in complaints],
         "actions_recorded": [{"time": e.created_at.isoformat(), "action": e.action, "object": f"{e.object_type} {e.object_id}"}
                              for e in events],
     }
+
+
+def _complaints_of(user: User) -> list[Complaint]:
+    """Complaints the person made signed in, or from their account's address while signed out."""
+    return list(db.session().exec(select(Complaint).where(
+        (Complaint.complainant_user_id == user.id) | (func.lower(Complaint.complainant_email) == user.email.lower()))
+        .order_by(Complaint.id)).all())
 
 
 def delete_account(user: User) -> None:
@@ -76,8 +89,16 @@ def delete_account(user: User) -> None:
     if profile is not None:
         profile.active = False
         profile.regions = ""
+    # Their own list of notifications goes; complaints they made stay on record (ISO/IEC 17065 7.13)
+    # with what they said, under the pseudonym and without their address (no outcome is emailed).
+    for notification in session.exec(select(Notification).where(Notification.user_id == user.id)).all():
+        session.delete(notification)
+    complaints = _complaints_of(user)
     user.name = f"Former user {user.id}"
     user.email = f"deleted-{user.id}-{secrets.token_hex(4)}@deleted.invalid"
+    for complaint in complaints:
+        complaint.complainant_user_id = user.id  # still recognised when the office checks independence
+        complaint.complainant_name, complaint.complainant_email = user.name, user.email
     user.password_hash = "!deleted"  # matches no password: argon2 refuses it as a hash
     user.totp_secret = None
     user.totp_enabled_at = None
