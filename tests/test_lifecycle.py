@@ -282,6 +282,8 @@ def test_declarations_with_changes_go_to_the_office_for_review(app, owner, offic
     declaration = db_session.exec(select(AnnualDeclaration)).one()
     assert officer.id in [n.user_id for n in notices(db_session, "office_declaration_changes")]
     office = signed_in(app, officer)
+    dashboard = office.client.get("/office/").get_data(as_text=True)
+    assert "Annual declarations reporting changes, to review: 1" in dashboard and 'href="/office/declarations"' in dashboard
     listed = office.client.get("/office/declarations").get_data(as_text=True)
     assert "Gofal" in listed and f"/office/declarations/{declaration.id}" in listed
     empty = post_form(office.client, f"/office/declarations/{declaration.id}", {"note": ""})
@@ -289,6 +291,7 @@ def test_declarations_with_changes_go_to_the_office_for_review(app, owner, offic
     post_form(office.client, f"/office/declarations/{declaration.id}", {"note": "Merger checked; the mark stands."})
     db_session.expire_all()
     assert db_session.get(AnnualDeclaration, declaration.id).reviewed_by_id == officer.id
+    assert "to review: 0" in office.client.get("/office/").get_data(as_text=True)
     # The co-op cannot declare year 1 twice.
     again = post_form(co_op.client, f"{base}/declarations/1", {"outcome": "no_change", "confirm": "y"})
     assert again.status_code == 200 and db_session.exec(select(AnnualDeclaration)).one().id == declaration.id

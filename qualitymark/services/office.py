@@ -148,6 +148,22 @@ def page(state: str = "", filter_name: str = "", search: str = "", number: int =
     return Page([Row(*row) for row in rows], total, counts)
 
 
+def waiting_elsewhere() -> dict[str, int]:
+    """What else waits for the office (one query): complaints not closed, appeals not decided, and
+    annual declarations whose reported changes nobody has reviewed yet."""
+    from qualitymark.models.lifecycle import AnnualDeclaration, Appeal, Complaint
+
+    def count(model, *where):
+        return select(func.count()).select_from(model).where(*where).scalar_subquery()
+
+    complaints, appeals, declarations = db.session().exec(select(
+        count(Complaint, Complaint.status != "closed"),
+        count(Appeal, Appeal.status == "lodged"),
+        count(AnnualDeclaration, AnnualDeclaration.outcome == "changes_reported",
+              AnnualDeclaration.reviewed_at.is_(None)))).one()
+    return {"complaints": complaints, "appeals": appeals, "declarations": declarations}
+
+
 def counts_by_state() -> dict[str, int]:
     return dict(db.session().exec(select(Application.status, func.count()).group_by(Application.status)).all())
 

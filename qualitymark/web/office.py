@@ -42,7 +42,8 @@ def dashboard():
     pages = max((listing.total + office_service.PAGE_SIZE - 1) // office_service.PAGE_SIZE, 1)
     return render_template("office/dashboard.html", rows=listing.rows, total=listing.total, page=number,
                            pages=pages, state=state, filter_name=filter_name, search=search,
-                           filters=office_service.FILTERS, counts=listing.counts)
+                           filters=office_service.FILTERS, counts=listing.counts,
+                           waiting=office_service.waiting_elsewhere())
 
 
 @bp.route("/export.csv")
