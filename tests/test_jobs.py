@@ -204,3 +204,20 @@ def test_a_rolled_back_savepoint_keeps_the_outer_transactions_jobs(app):
         savepoint.rollback()
         db.commit()
     assert CALLS == ["outer"]
+
+
+def test_rq_cron_sends_every_periodic_job_to_the_configured_queue(monkeypatch):
+    """`rq cron qualitymark.jobs.cron` loads this module; its jobs must reach the queue the workers take from."""
+    from redis import Redis
+    from rq.cron import CronScheduler
+
+    from qualitymark.jobs.periodic import SCHEDULE
+
+    monkeypatch.setenv("QUALITYMARK_QUEUE_NAME", "qm-elsewhere")
+    scheduler = CronScheduler(connection=Redis())  # not connected: loading the config needs no server
+    scheduler.load_config_from_file("qualitymark.jobs.cron")
+    jobs = scheduler.get_jobs()
+    assert {job.queue_name for job in jobs} == {"qm-elsewhere"}
+    assert sorted(job.func.__name__ for job in jobs) == sorted(func.__name__ for func, _ in SCHEDULE)
+    assert {"send_lifecycle_notices", "send_review_reminders", "refresh_status_lists"} <= {
+        job.func.__name__ for job in jobs}
