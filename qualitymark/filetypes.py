@@ -29,6 +29,8 @@ from typing import BinaryIO
 
 import olefile
 import puremagic
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 __all__ = [
     "KINDS",
@@ -48,7 +50,7 @@ __all__ = [
 class Kind:
     key: str
     mime_type: str
-    label: str
+    label: str  # lazy: in the reader's language when shown
     extension: str  # with the dot; the one we use when serving the file
     also_known_as: frozenset[str] = frozenset()  # other extensions that do not count as a mismatch
 
@@ -61,28 +63,28 @@ _OOXML = "application/vnd.openxmlformats-officedocument."
 _ODF = "application/vnd.oasis.opendocument."
 
 KINDS: dict[str, Kind] = {k.key: k for k in [
-    Kind("pdf", "application/pdf", "PDF document", ".pdf"),
-    Kind("png", "image/png", "PNG image", ".png"),
-    Kind("jpeg", "image/jpeg", "JPEG photo", ".jpg", frozenset({".jpeg", ".jpe", ".jfif"})),
-    Kind("gif", "image/gif", "GIF image", ".gif"),
-    Kind("webp", "image/webp", "WebP image", ".webp"),
-    Kind("heic", "image/heic", "HEIC photo", ".heic", frozenset({".heif", ".hif"})),
-    Kind("docx", _OOXML + "wordprocessingml.document", "Word document", ".docx"),
-    Kind("xlsx", _OOXML + "spreadsheetml.sheet", "Excel spreadsheet", ".xlsx"),
-    Kind("pptx", _OOXML + "presentationml.presentation", "PowerPoint presentation", ".pptx",
+    Kind("pdf", "application/pdf", _l("PDF document"), ".pdf"),
+    Kind("png", "image/png", _l("PNG image"), ".png"),
+    Kind("jpeg", "image/jpeg", _l("JPEG photo"), ".jpg", frozenset({".jpeg", ".jpe", ".jfif"})),
+    Kind("gif", "image/gif", _l("GIF image"), ".gif"),
+    Kind("webp", "image/webp", _l("WebP image"), ".webp"),
+    Kind("heic", "image/heic", _l("HEIC photo"), ".heic", frozenset({".heif", ".hif"})),
+    Kind("docx", _OOXML + "wordprocessingml.document", _l("Word document"), ".docx"),
+    Kind("xlsx", _OOXML + "spreadsheetml.sheet", _l("Excel spreadsheet"), ".xlsx"),
+    Kind("pptx", _OOXML + "presentationml.presentation", _l("PowerPoint presentation"), ".pptx",
          frozenset({".ppsx"})),
-    Kind("odt", _ODF + "text", "OpenDocument text document", ".odt"),
-    Kind("ods", _ODF + "spreadsheet", "OpenDocument spreadsheet", ".ods"),
-    Kind("odp", _ODF + "presentation", "OpenDocument presentation", ".odp"),
-    Kind("doc", "application/msword", "Word 97-2003 document", ".doc", frozenset({".dot"})),
-    Kind("xls", "application/vnd.ms-excel", "Excel 97-2003 spreadsheet", ".xls",
+    Kind("odt", _ODF + "text", _l("OpenDocument text document"), ".odt"),
+    Kind("ods", _ODF + "spreadsheet", _l("OpenDocument spreadsheet"), ".ods"),
+    Kind("odp", _ODF + "presentation", _l("OpenDocument presentation"), ".odp"),
+    Kind("doc", "application/msword", _l("Word 97-2003 document"), ".doc", frozenset({".dot"})),
+    Kind("xls", "application/vnd.ms-excel", _l("Excel 97-2003 spreadsheet"), ".xls",
          frozenset({".xlt"})),
-    Kind("ppt", "application/vnd.ms-powerpoint", "PowerPoint 97-2003 presentation", ".ppt",
+    Kind("ppt", "application/vnd.ms-powerpoint", _l("PowerPoint 97-2003 presentation"), ".ppt",
          frozenset({".pps", ".pot"})),
     # A one-column "CSV" has no delimiter and is detected as text, and Excel's "Text (Tab
     # delimited)" is saved as .txt: neither should be reported as a disguised file.
-    Kind("csv", "text/csv", "CSV spreadsheet", ".csv", frozenset({".txt", ".tsv", ".tab"})),
-    Kind("text", "text/plain", "plain text file", ".txt",
+    Kind("csv", "text/csv", _l("CSV spreadsheet"), ".csv", frozenset({".txt", ".tsv", ".tab"})),
+    Kind("text", "text/plain", _l("plain text file"), ".txt",
          frozenset({".text", ".csv", ".tsv", ".log"})),
 ]}
 
@@ -110,78 +112,89 @@ class Rejected:
 
 
 # --- messages -----------------------------------------------------------------------------
+# Shown to the person who uploaded the file, in their language. A refusal is made while their
+# upload request is handled and shown in that same request, so the functions below translate at
+# once (gettext); what is built at import time (EMPTY_MESSAGE, the kinds' labels, the friendly
+# names) is lazy, translated when it is used. Outside a request everything is English.
 
-_WHAT_WE_ACCEPT = "a PDF, a photo (JPEG, PNG), an office document or a CSV file"
-EMPTY_MESSAGE = ("The file is empty (0 bytes). Choose the file again; if it is on a phone, "
-                 "make sure it has finished downloading.")
-
-
-def _a(noun: str) -> str:
-    return f"{'an' if noun[:1].lower() in 'aeio' else 'a'} {noun}"
+EMPTY_MESSAGE = _l("The file is empty (0 bytes). Choose the file again; if it is on a phone, "
+                   "make sure it has finished downloading.")
 
 
 def _not_accepted(looks_like: str) -> Rejected:
     return Rejected(
         "not_accepted",
-        f"This file's content is not one we accept (it looks like: {looks_like}). "
-        f"Upload {_WHAT_WE_ACCEPT}.",
+        gettext("This file's content is not one we accept (it looks like: %(looks_like)s). "
+                "Upload a PDF, a photo (JPEG, PNG), an office document or a CSV file.", looks_like=looks_like),
         looks_like,
     )
 
 
-def _archive(looks_like: str = "a ZIP archive of other files") -> Rejected:
+def _archive(looks_like: str | None = None) -> Rejected:
+    looks_like = looks_like or gettext("a ZIP archive of other files")
     return Rejected(
         "archive",
-        f"This file's content is not one we accept (it looks like: {looks_like}). "
-        f"Unzip it and upload the documents inside one at a time: {_WHAT_WE_ACCEPT}.",
+        gettext("This file's content is not one we accept (it looks like: %(looks_like)s). Unzip it and "
+                "upload the documents inside one at a time: a PDF, a photo (JPEG, PNG), an office document "
+                "or a CSV file.", looks_like=looks_like),
         looks_like,
     )
-
-
-_MACRO_FREE_FORMAT = {
-    "word": "open it, choose Save As and save it as a Word Document (.docx), which cannot hold macros",
-    "excel": "open it, choose Save As and save it as an Excel Workbook (.xlsx), which cannot hold macros",
-    "powerpoint": "open it, choose Save As and save it as a PowerPoint Presentation (.pptx), which cannot hold macros",
-    "opendocument": "open it, delete the macros (Tools, Macros, Organise Macros) and save it again, or save it as a PDF",
-}
 
 
 def _macros(kind: Kind) -> Rejected:
-    family = kind.label.split()[0].lower()
-    remedy = _MACRO_FREE_FORMAT.get(family, "save it as a PDF")
-    return Rejected(
-        "macros",
-        f"This {kind.label} contains macros, which we cannot accept because macros can run "
-        f"programs on the assessor's computer. To fix this, {remedy}, then upload the new copy.",
-        f"{_a(kind.label)} with macros",
-    )
+    # One whole sentence per remedy, so that each can be translated as a sentence.
+    if kind.key in ("docx", "doc"):
+        message = gettext(
+            "This %(kind)s contains macros, which we cannot accept because macros can run programs on the "
+            "assessor's computer. To fix this, open it, choose Save As and save it as a Word Document (.docx), "
+            "which cannot hold macros, then upload the new copy.", kind=kind.label)
+    elif kind.key in ("xlsx", "xls"):
+        message = gettext(
+            "This %(kind)s contains macros, which we cannot accept because macros can run programs on the "
+            "assessor's computer. To fix this, open it, choose Save As and save it as an Excel Workbook (.xlsx), "
+            "which cannot hold macros, then upload the new copy.", kind=kind.label)
+    elif kind.key in ("pptx", "ppt"):
+        message = gettext(
+            "This %(kind)s contains macros, which we cannot accept because macros can run programs on the "
+            "assessor's computer. To fix this, open it, choose Save As and save it as a PowerPoint Presentation "
+            "(.pptx), which cannot hold macros, then upload the new copy.", kind=kind.label)
+    elif kind.key in ("odt", "ods", "odp"):
+        message = gettext(
+            "This %(kind)s contains macros, which we cannot accept because macros can run programs on the "
+            "assessor's computer. To fix this, open it, delete the macros (Tools, Macros, Organise Macros) and "
+            "save it again, or save it as a PDF, then upload the new copy.", kind=kind.label)
+    else:
+        message = gettext(
+            "This %(kind)s contains macros, which we cannot accept because macros can run programs on the "
+            "assessor's computer. To fix this, save it as a PDF, then upload the new copy.", kind=kind.label)
+    return Rejected("macros", message, gettext("a file with macros (%(kind)s)", kind=kind.label))
 
 
 def _password_protected() -> Rejected:
     return Rejected(
         "encrypted",
-        "This document is protected with a password, so the assessors could not open it. "
-        "Open it, remove the password (in Microsoft Office: File, Info, Protect Document, "
-        "Encrypt with Password, then clear the password), save it and upload it again.",
-        "a password-protected Office document",
+        gettext("This document is protected with a password, so the assessors could not open it. "
+                "Open it, remove the password (in Microsoft Office: File, Info, Protect Document, "
+                "Encrypt with Password, then clear the password), save it and upload it again."),
+        gettext("a password-protected Office document"),
     )
 
 
-def _damaged(label: str) -> Rejected:
+def _damaged(what: str) -> Rejected:
     return Rejected(
         "damaged",
-        f"This file looks like {_a(label)}, but it is damaged or incomplete and cannot be "
-        f"opened. Open it on your device to check it, save it again and upload the new copy.",
-        f"a damaged {label}",
+        gettext("This file looks like %(what)s, but it is damaged or incomplete and cannot be opened. "
+                "Open it on your device to check it, save it again and upload the new copy.", what=what),
+        gettext("a damaged file (%(what)s)", what=what),
     )
 
 
 def _not_utf8(looks_like: str) -> Rejected:
     return Rejected(
         "text_encoding",
-        "This text file is saved in an older character encoding that we cannot read "
-        "reliably. Open it and save it again choosing the UTF-8 encoding (in Notepad: Save "
-        "As, Encoding: UTF-8), or save it as a PDF, then upload the new copy.",
+        gettext("This text file is saved in an older character encoding that we cannot read "
+                "reliably. Open it and save it again choosing the UTF-8 encoding (in Notepad: Save "
+                "As, Encoding: UTF-8), or save it as a PDF, then upload the new copy."),
         looks_like,
     )
 
@@ -201,7 +214,7 @@ def detect(path_or_fileobj: str | os.PathLike[str] | BinaryIO, original_name: st
     with _opened(path_or_fileobj) as f:
         size = f.seek(0, io.SEEK_END)
         if size == 0:
-            return Rejected("empty", EMPTY_MESSAGE, "an empty file")
+            return Rejected("empty", str(EMPTY_MESSAGE), gettext("an empty file"))
         f.seek(0)
         head = f.read(_HEAD)
         f.seek(0)
@@ -314,15 +327,15 @@ def _identify_image(best: list) -> Kind | None:
 
 
 _FRIENDLY_NAMES = [  # (substring of puremagic's mime type or name, what we tell a care worker)
-    ("portable-executable", "a Windows program"),
-    ("windows executable", "a Windows program"),
-    ("ms-dos", "a Windows program"),
-    ("elf executable", "a Linux program"),
-    ("mach-o", "a Mac program"),
-    ("shellscript", "a script, which is a kind of program"),
-    ("text/x-python", "a script, which is a kind of program"),
-    ("text/html", "an HTML web page"),
-    ("image/svg", "an SVG drawing, which can contain scripts"),
+    ("portable-executable", _l("a Windows program")),
+    ("windows executable", _l("a Windows program")),
+    ("ms-dos", _l("a Windows program")),
+    ("elf executable", _l("a Linux program")),
+    ("mach-o", _l("a Mac program")),
+    ("shellscript", _l("a script, which is a kind of program")),
+    ("text/x-python", _l("a script, which is a kind of program")),
+    ("text/html", _l("an HTML web page")),
+    ("image/svg", _l("an SVG drawing, which can contain scripts")),
 ]
 
 
@@ -330,7 +343,7 @@ def _describe(match) -> str:
     haystack = f"{match.mime_type} {match.name}".lower()
     for needle, friendly in _FRIENDLY_NAMES:
         if needle in haystack:
-            return friendly
+            return str(friendly)
     return " ".join(match.name.split())  # puremagic's own words: no article, it may be an acronym
 
 
@@ -348,7 +361,7 @@ def _refuse_binary(best: list) -> Rejected:
     # them would only confuse the person.
     if best and best[0].confidence >= 0.4:
         return _not_accepted(_describe(best[0]))
-    return _not_accepted("data we could not recognise")
+    return _not_accepted(gettext("data we could not recognise"))
 
 
 # --- ZIP-based office documents -------------------------------------------------------------
@@ -374,13 +387,13 @@ def _identify_zip(f: BinaryIO) -> Kind | Rejected:
             return _identify_zip_members(zf)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
             RuntimeError, NotImplementedError, ValueError):
-        return _damaged("ZIP file or office document")
+        return _damaged(gettext("a ZIP file or an office document"))
 
 
 def _identify_zip_members(zf: zipfile.ZipFile) -> Kind | Rejected:
     infos = zf.infolist()
     if not infos:
-        return _archive("an empty ZIP archive")
+        return _archive(gettext("an empty ZIP archive"))
     by_lower_name = {info.filename.lower(): info for info in infos}
 
     # OpenDocument: the first member is an uncompressed "mimetype" naming the document type.
@@ -389,7 +402,7 @@ def _identify_zip_members(zf: zipfile.ZipFile) -> Kind | Rejected:
         declared = "".join(ch for ch in declared if ch.isprintable())
         kind = _ODF_MIMETYPES.get(declared)
         if kind is None:
-            return _not_accepted(f"a document of a type we do not accept: {declared[:80]}")
+            return _not_accepted(gettext("a document of a type we do not accept: %(type)s", type=declared[:80]))
         # LibreOffice stores Basic macros under Basic/ and other script languages under Scripts/.
         if any(name.startswith(("basic/", "scripts/")) for name in by_lower_name):
             return _macros(kind)
@@ -399,9 +412,9 @@ def _identify_zip_members(zf: zipfile.ZipFile) -> Kind | Rejected:
     content_types = by_lower_name.get("[content_types].xml")
     if content_types is None:
         if "meta-inf/manifest.mf" in by_lower_name:
-            return _not_accepted("a Java program")
+            return _not_accepted(gettext("a Java program"))
         if "androidmanifest.xml" in by_lower_name:
-            return _not_accepted("an Android app")
+            return _not_accepted(gettext("an Android app"))
         return _archive()
     kind = next((k for part, k in _OOXML_MAIN_PARTS.items() if part in by_lower_name), None)
     declared = _read_member(zf, content_types, _SMALL_PART).lower()
@@ -410,8 +423,8 @@ def _identify_zip_members(zf: zipfile.ZipFile) -> Kind | Rejected:
     if has_macros:
         return _macros(kind or KINDS["docx"])
     if kind is None:
-        return _not_accepted("an Office file that is not a Word document, Excel workbook "
-                             "or PowerPoint presentation, such as .xlsb, .vsdx or .xps")
+        return _not_accepted(gettext("an Office file that is not a Word document, Excel workbook "
+                                     "or PowerPoint presentation, such as .xlsb, .vsdx or .xps"))
     return kind
 
 
@@ -435,15 +448,15 @@ def _identify_ole2(f: BinaryIO) -> Kind | Rejected:
                        for path in ole.listdir(streams=True, storages=True)]
     # olefile raises many exception types on malformed input; any of them means "damaged".
     except Exception:
-        return _damaged("Word, Excel or PowerPoint 97-2003 document")
+        return _damaged(gettext("a Word, Excel or PowerPoint 97-2003 document"))
     top_level = {path[0] for path in entries if len(path) == 1}
     if {"encryptedpackage", "encryptioninfo"} & top_level:
         # A password-protected .docx/.xlsx/.pptx is wrapped in a compound file.
         return _password_protected()
     kind = next((k for name, k in _OLE2_MAIN_STREAMS.items() if name in top_level), None)
     if kind is None:
-        return _not_accepted("a Microsoft file that is not a Word, Excel or PowerPoint "
-                             "document, such as an Outlook message or an installer")
+        return _not_accepted(gettext("a Microsoft file that is not a Word, Excel or PowerPoint "
+                                     "document, such as an Outlook message or an installer"))
     if any(part in _OLE2_MACRO_STORAGES for path in entries for part in path):
         return _macros(kind)
     return kind
@@ -468,7 +481,7 @@ _RTF_OPENING = "{\\rtf"
 def _identify_text(f: BinaryIO, head: bytes, signatures: list) -> tuple[Kind, str] | Rejected | None:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Notepad's "Unicode" and Excel's "Unicode Text" are UTF-16: full of NUL bytes.
-        return _not_utf8("a UTF-16 text file")
+        return _not_utf8(gettext("a UTF-16 text file"))
     sample = _decode_all(f, "utf-8-sig")
     charset = "utf-8"
     if sample is None:
@@ -484,7 +497,7 @@ def _identify_text(f: BinaryIO, head: bytes, signatures: list) -> tuple[Kind, st
     if charset != "utf-8":
         # Windows-1252 decodes almost any byte sequence, so outside the structure of a CSV
         # it is no evidence that the file is text at all.
-        return _not_utf8("a text file in an older encoding")
+        return _not_utf8(gettext("a text file in an older encoding"))
     return KINDS["text"], charset
 
 
@@ -516,16 +529,16 @@ def _decode_all(f: BinaryIO, encoding: str) -> str | None:
 def _refuse_text(sample: str, best: list) -> Rejected | None:
     opening = sample.lstrip()
     if opening.lower().startswith(_SCRIPT_OPENINGS):
-        return _not_accepted("a script, which is a kind of program")
+        return _not_accepted(gettext("a script, which is a kind of program"))
     if opening.startswith(_RTF_OPENING):
-        return _not_accepted("a Rich Text Format document")
+        return _not_accepted(gettext("a Rich Text Format document"))
     if _MARKUP.match(opening):
         start = opening[:4096].lower()
         if "<svg" in start:
-            return _not_accepted("an SVG drawing, which can contain scripts")
+            return _not_accepted(gettext("an SVG drawing, which can contain scripts"))
         if start.startswith("<?xml"):
-            return _not_accepted("XML data")
-        return _not_accepted("an HTML web page")
+            return _not_accepted(gettext("XML data"))
+        return _not_accepted(gettext("an HTML web page"))
     # Long ASCII signatures (PGP keys, Python source, playlists, ...) are specific enough to
     # trust even in text; shorter ones match ordinary words and are ignored.
     if best and best[0].confidence >= 0.6 and best[0].mime_type not in (
