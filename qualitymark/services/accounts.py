@@ -5,8 +5,10 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import current_app, url_for
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import select
 
@@ -80,6 +82,13 @@ def _absolute(endpoint: str, **values) -> str:
     return base + url_for(endpoint, _external=False, **values)
 
 
+def _email_user(user: User, subject, template: str, **values) -> None:
+    """Mail `user` in their saved language, whatever the language of the page that caused it:
+    `subject` is lazy (_l) and the body is emails/<template>, both rendered in that language."""
+    with force_locale(user.locale or "en"):
+        send_mail(user.email, str(subject), render_template(f"emails/{template}", user=user, **values))
+
+
 class _ClockSigner(TimestampSigner):
     """Token ages measured with the service's one clock, so tests can move time."""
 
@@ -101,14 +110,9 @@ def register_user(name: str, email: str, password: str, *, locale: str = "en") -
     check_password_strength(password, email=email, name=name)
     existing = find_user(email)
     if existing is not None:
-        send_mail(
-            existing.email,
-            "Someone tried to sign up with your email address",
-            f"Hello {existing.name},\n\nSomeone (perhaps you) tried to create a Care Quality Mark account "
-            f"with this address, which already has one. If it was you, sign in at "
-            f"{_absolute('auth.signin')} or reset your password at {_absolute('auth.reset_request')}.\n\n"
-            "If it was not you, you can ignore this message.",
-        )
+        # In the language the account holder chose, not the one of the page the attempt came from.
+        _email_user(existing, _l("Someone tried to sign up with your email address"), "signup_attempt.txt",
+                    signin_url=_absolute("auth.signin"), reset_url=_absolute("auth.reset_request"))
         return None
     # The language they signed up in is their saved language, for pages and for email.
     user = User(name=name.strip(), email=email, password_hash=hash_password(password),
@@ -123,12 +127,8 @@ def register_user(name: str, email: str, password: str, *, locale: str = "en") -
 
 def send_confirmation(user: User) -> None:
     token = _serializer("confirm").dumps({"u": user.id, "e": user.email})
-    send_mail(
-        user.email,
-        "Confirm your email address",
-        f"Hello {user.name},\n\nPlease confirm your email address by opening this link:\n\n"
-        f"{_absolute('auth.confirm', token=token)}\n\nThe link works for 3 days.",
-    )
+    _email_user(user, _l("Confirm your email address"), "confirm_email.txt",
+                link=_absolute("auth.confirm", token=token))
 
 
 def confirm_email(token: str) -> User:
@@ -199,13 +199,8 @@ def _set_password(user: User, new_password: str, *, action: str) -> None:
     user.session_epoch += 1
     audit.record(action, "user", user.id, actor_id=user.id)
     db.session().flush()
-    send_mail(
-        user.email,
-        "Your password was changed",
-        f"Hello {user.name},\n\nThe password of your Care Quality Mark account was just changed, and "
-        "every other session was signed out. If you did not do this, reset your password now at "
-        f"{_absolute('auth.reset_request')} and tell the certification office.",
-    )
+    _email_user(user, _l("Your password was changed"), "password_changed.txt",
+                reset_url=_absolute("auth.reset_request"))
 
 
 def request_password_reset(email: str) -> None:
@@ -216,12 +211,7 @@ def request_password_reset(email: str) -> None:
     # The token is bound to the current password hash: once used (or the password changed
     # any other way) it no longer matches, so a token works once.
     token = _serializer("reset").dumps({"u": user.id, "h": user.password_hash[-16:]})
-    send_mail(
-        user.email,
-        "Reset your password",
-        f"Hello {user.name},\n\nTo choose a new password, open this link within an hour:\n\n"
-        f"{_absolute('auth.reset', token=token)}\n\nIf you did not ask for this, you can ignore this message.",
-    )
+    _email_user(user, _l("Reset your password"), "password_reset.txt", link=_absolute("auth.reset", token=token))
 
 
 def user_for_reset_token(token: str) -> User:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from flask import current_app, url_for
-from flask_babel import format_decimal
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
@@ -221,7 +221,8 @@ def _hash_token(token: str) -> str:
 
 
 def invite_member(organisation: Organisation, email: str, role: str, *, inviter: User) -> Invitation:
-    from qualitymark.services.accounts import normalise_email
+    from qualitymark.i18n import current_language
+    from qualitymark.services.accounts import find_user, normalise_email
 
     email = normalise_email(email)
     if role not in ("owner", "member"):
@@ -240,13 +241,17 @@ def invite_member(organisation: Organisation, email: str, role: str, *, inviter:
     audit.record("organisation.member_invited", "organisation", organisation.id, actor_id=inviter.id,
                  changes={"invitation_id": invitation.id, "role": role})
     link = current_app.config["BASE_URL"] + url_for("organisations.accept_invitation", token=token)
-    send_mail(
-        email,
-        f"You are invited to join {organisation.name} on the Care Quality Mark",
-        f"Hello,\n\n{inviter.name} has invited you to join {organisation.name} as {'an owner' if role == 'owner' else 'a member'} "
-        f"on the Care Quality Mark service.\n\nTo accept, open this link within {INVITATION_DAYS} days and sign in "
-        f"(or create an account) with this email address:\n\n{link}\n\nIf you were not expecting this, ignore this message.",
-    )
+    # Someone who already has an account chose a language, and every other email we send them is in
+    # it. Someone without one has told us nothing; the inviter's page language is the best guess
+    # (people in one co-op mostly work in the same language), better than always English.
+    invitee = find_user(email)
+    with force_locale(invitee.locale if invitee is not None and invitee.locale else current_language()):
+        send_mail(
+            email,
+            _("You are invited to join %(coop)s on the Care Quality Mark", coop=organisation.name),
+            render_template("emails/invitation.txt", inviter=inviter, organisation=organisation, role=role,
+                            days=INVITATION_DAYS, link=link),
+        )
     return invitation
 
 
