@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -93,16 +94,27 @@ def pool() -> list[tuple[AssessorProfile, User]]:
 
 # --- conflicts ----------------------------------------------------------------------------------
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogue. Conflicts are recorded in English (audit, overrides) and
+    translated only when shown to the assessor."""
+    return message
+
+
+HOME_CO_OP = N_("the applicant is the assessor's home co-op")
+MEMBER_OF_IT = N_("the assessor is a member of the applicant co-op")
+SHARED_CONSORTIUM = N_("the assessor's home co-op shares a consortium with the applicant")
+
+
 def detect_conflicts(assessor_id: int, organisation_id: int) -> list[str]:
     """Every reason this assessor may not assess this co-op. Empty means no conflict found."""
     session = db.session()
     reasons = []
     profile = profile_of(assessor_id)
     if profile is not None and profile.home_organisation_id == organisation_id:
-        reasons.append("the applicant is the assessor's home co-op")
+        reasons.append(HOME_CO_OP)
     if session.exec(select(Membership.id).where(Membership.user_id == assessor_id,
                                                 Membership.organisation_id == organisation_id)).first():
-        reasons.append("the assessor is a member of the applicant co-op")
+        reasons.append(MEMBER_OF_IT)
     declared = session.exec(select(ConflictDeclaration).where(
         ConflictDeclaration.assessor_id == assessor_id,
         ConflictDeclaration.organisation_id == organisation_id)).first()
@@ -115,7 +127,7 @@ def detect_conflicts(assessor_id: int, organisation_id: int) -> list[str]:
             ConsortiumMembership.organisation_id == profile.home_organisation_id,
             ConsortiumMembership.consortium_id.in_(theirs))).first()
         if shared:
-            reasons.append("the assessor's home co-op shares a consortium with the applicant")
+            reasons.append(SHARED_CONSORTIUM)
     return reasons
 
 
@@ -303,9 +315,9 @@ def respond(assignment: Assignment, *, actor: User, accept: bool, no_conflict: b
     """The assessor answers an invitation: accept (with an explicit no-conflict declaration),
     declare a conflict (which withdraws them), or decline with a reason."""
     if actor.id != assignment.assessor_id:
-        raise ReviewError("Only the invited assessor can answer this invitation.")
+        raise ReviewError(_("Only the invited assessor can answer this invitation."))
     if assignment.status != "invited":
-        raise ReviewError("This invitation has already been answered.")
+        raise ReviewError(_("This invitation has already been answered."))
     application = db.session().get(Application, assignment.application_id)
     now = utcnow()
     assignment.responded_at = now
@@ -316,17 +328,17 @@ def respond(assignment: Assignment, *, actor: User, accept: bool, no_conflict: b
         action = "assignment.conflict_declared"
     elif accept:
         if not no_conflict:
-            raise ReviewError("Tick the box to declare that you have no conflict of interest, or describe the "
-                              "conflict you have.")
+            raise ReviewError(_("Tick the box to declare that you have no conflict of interest, or describe the "
+                                "conflict you have."))
         conflicts = blocking_conflicts(actor.id, application)
         if conflicts:
-            raise ReviewError("You cannot accept: " + "; ".join(conflicts) + ".")
+            raise ReviewError(_("You cannot accept: %(reasons)s.", reasons="; ".join(_(c) for c in conflicts)))
         assignment.status = "accepted"
         assignment.no_conflict_declared_at = now
         action = "assignment.accepted"
     else:
         if not decline_reason.strip():
-            raise ReviewError("Say briefly why you are declining, so the office can plan.")
+            raise ReviewError(_("Say briefly why you are declining, so the office can plan."))
         assignment.status = "declined"
         assignment.decline_reason = decline_reason.strip()
         action = "assignment.declined"
@@ -356,9 +368,9 @@ def scores_of(assignment: Assignment) -> dict[str, Score]:
 
 def save_scores(assignment: Assignment, inputs: dict[str, ScoreInput], *, actor: User) -> None:
     if actor.id != assignment.assessor_id:
-        raise ReviewError("Only the assigned assessor can score this application.")
+        raise ReviewError(_("Only the assigned assessor can score this application."))
     if assignment.status != "accepted":
-        raise ReviewError("Scores can be changed only on an accepted review that is not yet submitted.")
+        raise ReviewError(_("Scores can be changed only on an accepted review that is not yet submitted."))
     application = db.session().get(Application, assignment.application_id)
     _version, rubric = rubric_for(application)
     levels = set(rubric.scale_levels())
@@ -370,9 +382,9 @@ def save_scores(assignment: Assignment, inputs: dict[str, ScoreInput], *, actor:
         if criterion_id not in known:
             raise ReviewError(f"Criterion {criterion_id} is not in this rubric.")
         if value.level is not None and value.level not in levels:
-            raise ReviewError(f"{criterion_id}: choose a level from the scale.")
+            raise ReviewError(_("%(criterion)s: choose a level from the scale.", criterion=criterion_id))
         if set(value.evidence_ids) - evidence:
-            raise ReviewError(f"{criterion_id}: that evidence is not part of this application.")
+            raise ReviewError(_("%(criterion)s: that evidence is not part of this application.", criterion=criterion_id))
     for criterion_id, value in inputs.items():
         row = existing.get(criterion_id)
         if row is None:
@@ -393,15 +405,15 @@ def missing_scores(assignment: Assignment, rubric: Rubric) -> list[str]:
 
 def submit_review(assignment: Assignment, *, actor: User) -> None:
     if actor.id != assignment.assessor_id:
-        raise ReviewError("Only the assigned assessor can submit this review.")
+        raise ReviewError(_("Only the assigned assessor can submit this review."))
     if assignment.status != "accepted":
-        raise ReviewError("Only an accepted review that is not yet submitted can be submitted.")
+        raise ReviewError(_("Only an accepted review that is not yet submitted can be submitted."))
     application = db.session().get(Application, assignment.application_id)
     _version, rubric = rubric_for(application)
     missing = missing_scores(assignment, rubric)
     if missing:
-        raise ReviewError(f"Every criterion needs a level and a rationale before you submit. Still missing: "
-                          f"{', '.join(missing)}.")
+        raise ReviewError(_("Every criterion needs a level and a rationale before you submit. Still missing: "
+                            "%(criteria)s.", criteria=", ".join(missing)))
     assignment.status = "submitted"
     assignment.submitted_at = utcnow()
     db.session().flush()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlmodel import select
@@ -11,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from qualitymark import db, policy
 from qualitymark.clock import utcnow
+from qualitymark.i18n import current_language
 from qualitymark.models.accounts import Organisation, User
 from qualitymark.models.applications import Application
 from qualitymark.models.reviews import Assignment
@@ -25,14 +28,14 @@ DUE_SOON_DAYS = 7
 
 
 class RespondForm(FlaskForm):
-    no_conflict = BooleanField("I declare that I have no conflict of interest with this co-op: I have not worked "
-                               "for it, advised it, been a member of it, or had any other tie that could affect "
-                               "my judgement")
-    conflict_reason = TextAreaField("Or describe the conflict of interest you have", validators=[Length(max=2000)])
-    decline_reason = TextAreaField("Or say why you are declining", validators=[Length(max=2000)])
-    accept = SubmitField("Accept the review")
-    declare = SubmitField("Declare the conflict and withdraw")
-    decline = SubmitField("Decline")
+    no_conflict = BooleanField(_l("I declare that I have no conflict of interest with this co-op: I have not worked "
+                                  "for it, advised it, been a member of it, or had any other tie that could affect "
+                                  "my judgement"))
+    conflict_reason = TextAreaField(_l("Or describe the conflict of interest you have"), validators=[Length(max=2000)])
+    decline_reason = TextAreaField(_l("Or say why you are declining"), validators=[Length(max=2000)])
+    accept = SubmitField(_l("Accept the review"))
+    declare = SubmitField(_l("Declare the conflict and withdraw"))
+    decline = SubmitField(_l("Decline"))
 
 
 class CheckboxList(SelectMultipleField):
@@ -42,19 +45,27 @@ class CheckboxList(SelectMultipleField):
 
 def score_form(rubric, evidence_choices):
     class ScoreForm(FlaskForm):
-        save = SubmitField("Save the draft")
-        submit_review = SubmitField("Submit the review")
+        save = SubmitField(_l("Save the draft"))
+        submit_review = SubmitField(_l("Submit the review"))
 
-    levels = {str(level.level): f"{level.level} – {text(level.name, 'en')}" for level in rubric.scale}
+    lang = current_language()
+    levels = {str(level.level): f"{level.level} – {text(level.name, lang)}" for level in rubric.scale}
     for criterion in rubric.criteria():
         setattr(ScoreForm, f"level_{criterion.id}", RadioField(
-            f"{criterion.id}: level", choices={"": "Not scored yet"} | levels, default="", validators=[Optional()]))
+            _("%(criterion)s: level", criterion=criterion.id), choices={"": _("Not scored yet")} | levels, default="",
+            validators=[Optional()]))
         setattr(ScoreForm, f"rationale_{criterion.id}", TextAreaField(
-            f"{criterion.id}: rationale", validators=[Length(max=10_000)],
-            description="Why this level: what in the self-assessment and the evidence supports it. Required."))
+            _("%(criterion)s: rationale", criterion=criterion.id), validators=[Length(max=10_000)],
+            description=_("Why this level: what in the self-assessment and the evidence supports it. Required.")))
         setattr(ScoreForm, f"evidence_{criterion.id}", CheckboxList(
-            f"{criterion.id}: evidence you relied on", choices=evidence_choices))
+            _("%(criterion)s: evidence you relied on", criterion=criterion.id), choices=evidence_choices))
     return ScoreForm
+
+
+BUCKET_NAMES = {"invited": _l("Invited"), "overdue": _l("Overdue"), "due soon": _l("Due soon"),
+                "in progress": _l("In progress"), "done": _l("Done")}
+STATUS_WORDS = {"invited": _l("Invited"), "accepted": _l("Accepted"), "submitted": _l("Submitted"),
+                "declined": _l("Declined"), "withdrawn": _l("Withdrawn")}
 
 
 def _queue_bucket(assignment: Assignment, today) -> str:
@@ -84,7 +95,8 @@ def queue():
     buckets = {name: [] for name in ("invited", "overdue", "due soon", "in progress", "done")}
     for assignment, application, organisation in rows:
         buckets[_queue_bucket(assignment, today)].append((assignment, application, organisation))
-    return render_template("reviews/queue.html", buckets=buckets, today=today)
+    return render_template("reviews/queue.html", buckets=buckets, today=today, bucket_names=BUCKET_NAMES,
+                           status_words=STATUS_WORDS)
 
 
 def _load(assignment_id: int) -> tuple[Assignment, Application]:
@@ -107,15 +119,15 @@ def respond(assignment_id: int):
         try:
             if form.declare.data:
                 if not (form.conflict_reason.data or "").strip():
-                    raise service.ReviewError("Describe the conflict of interest.")
+                    raise service.ReviewError(_("Describe the conflict of interest."))
                 service.respond(assignment, actor=current_user, accept=False, conflict_reason=form.conflict_reason.data)
-                flash("Thank you for declaring it. You are withdrawn from this review.", "success")
+                flash(_("Thank you for declaring it. You are withdrawn from this review."), "success")
             elif form.decline.data:
                 service.respond(assignment, actor=current_user, accept=False, decline_reason=form.decline_reason.data or "")
-                flash("You have declined the review.", "success")
+                flash(_("You have declined the review."), "success")
             else:
                 service.respond(assignment, actor=current_user, accept=True, no_conflict=form.no_conflict.data)
-                flash("You have accepted the review.", "success")
+                flash(_("You have accepted the review."), "success")
                 return redirect(url_for("reviews.score", assignment_id=assignment.id))
             return redirect(url_for("reviews.queue"))
         except service.ReviewError as error:
@@ -153,9 +165,9 @@ def score(assignment_id: int):
                 service.save_scores(assignment, inputs, actor=current_user)
                 if form.submit_review.data:
                     service.submit_review(assignment, actor=current_user)
-                    flash("Your review is submitted. You can now see the other assessors' scores.", "success")
+                    flash(_("Your review is submitted. You can now see the other assessors' scores."), "success")
                 else:
-                    flash("Your draft is saved.", "success")
+                    flash(_("Your draft is saved."), "success")
                 return redirect(url_for("reviews.score", assignment_id=assignment.id))
             except service.ReviewError as error:
                 flash(str(error), "error")
