@@ -216,3 +216,33 @@ def test_someone_who_signs_up_in_welsh_keeps_welsh(client, db_session):
     assert response.status_code == 302
     user = db_session.exec(select(User).where(User.email == "sian@example.coop")).one()
     assert user.locale == "cy"
+
+
+def test_an_assessor_reviews_in_welsh(app, officer, assessors, submitted, db_session):
+    """Peer assessors are care workers from other co-ops: their queue, invitation and scoring form
+    come in Welsh too, with the rubric's Welsh level names and errors in Welsh."""
+    from qualitymark import db
+    from qualitymark.models.applications import Application
+    from qualitymark.models.accounts import User as Account
+    from qualitymark.services import reviews
+
+    with app.app_context():
+        assignment = reviews.assign(db.session().get(Application, submitted.id),
+                                    db.session().get(Account, assessors[0].id),
+                                    actor=db.session().get(Account, officer.id))
+        assignment_id = assignment.id
+        db.commit()
+    auth = signed_in(app, assessors[0])
+    # Their saved language is English; they use the switch, which is remembered for their next pages.
+    assert auth.client.get("/language?lang=cy&next=/reviews").status_code == 302
+    queue = auth.client.get("/reviews").get_data(as_text=True)
+    assert '<html lang="cy"' in queue and "Eich adolygiadau" in queue
+    assert '<main id="main" class="wrap" tabindex="-1">' in queue  # not marked as English
+    invitation = auth.client.get(f"/reviews/{assignment_id}").get_data(as_text=True)
+    assert "Derbyn yr adolygiad" in invitation and any(month in invitation for month in WELSH_MONTHS)
+    refused = post_form(auth.client, f"/reviews/{assignment_id}", {"accept": "1"}).get_data(as_text=True)
+    assert "Ticiwch y blwch i ddatgan nad oes gennych wrthdaro buddiannau" in html.unescape(refused)
+    accepted = post_form(auth.client, f"/reviews/{assignment_id}", {"accept": "1", "no_conflict": "y"})
+    assert accepted.status_code == 302
+    scoring = html.unescape(auth.client.get(f"/reviews/{assignment_id}/score").get_data(as_text=True))
+    assert "Cadw'r drafft" in scoring and "Dim tystiolaeth" in scoring and "Not evidenced" not in scoring
