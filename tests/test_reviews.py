@@ -384,12 +384,23 @@ def test_decisions_are_append_only_and_a_correction_points_at_what_it_replaces(
         assert second.replaces_id == first.id
         assert reviews.current_decision(application).id == second.id
         assert application.status == "certified"
+        # Corrected back to a decline, the certificate the certify decision issued is withdrawn.
+        from qualitymark.services.certificates import certificate_for_application
+
+        issued = certificate_for_application(application.id)
+        assert issued is not None and issued.status == "active"
+        third = reviews.record_decision(application, outcome="decline", rationale="A mandatory rule was misread.",
+                                        actor=db.session().get(User, second_officer.id), replaces=second)
+        db.commit()
+        assert third.replaces_id == second.id and application.status == "declined"
+        db.session().refresh(issued)
+        assert issued.status == "withdrawn" and "A mandatory rule was misread." in issued.status_reason
     engine = db.database(app).engine
     for statement in ("UPDATE decision SET rationale = 'rewritten'", "DELETE FROM decision"):
         with pytest.raises(DatabaseError):
             with engine.begin() as connection:
                 connection.execute(sql(statement))
-    assert len(db_session.exec(select(Decision)).all()) == 2
+    assert len(db_session.exec(select(Decision)).all()) == 3
 
 
 def test_changes_requested_in_moderation_keeps_the_same_assessors_who_see_what_changed(

@@ -645,6 +645,16 @@ def record_decision(application: Application, *, outcome: str, rationale: str, a
         from qualitymark.services import appeals
 
         appeals.decision_replaced(replaces, decision)
+    if outcome == "decline":
+        # A decision to certify replaced by a decline (a correction, or a new decision after an
+        # upheld appeal): the certificate the first one issued must not stay valid. Withdrawn, with
+        # the reason on record; the co-op is told, and the status list changes in the same commit.
+        from qualitymark.services import certificates
+
+        issued = certificates.certificate_for_application(application.id)
+        if issued is not None and issued.status != "withdrawn":
+            certificates.withdraw(issued, f"The decision to certify was replaced by a decision to decline: "
+                                          f"{rationale.strip()}", actor=actor)
     for text, due in conditions:
         db.session().add(DecisionCondition(decision_id=decision.id, text=text.strip(), due_date=due))
     before = application.status
