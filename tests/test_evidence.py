@@ -1,6 +1,7 @@
 """Evidence uploads: checked by content, stored outside the web root, shown only to those allowed."""
 from __future__ import annotations
 
+import html
 import io
 
 import pytest
@@ -80,9 +81,14 @@ def test_an_empty_file_gets_a_message_that_says_what_to_do(app, owner, draft):
 def test_a_file_just_over_the_limit_is_refused_by_the_store(app, owner, draft, db_session):
     app.config["SETTINGS"] = type(app.config["SETTINGS"])(**{**app.config["SETTINGS"].__dict__,
                                                               "max_upload_bytes": 1000})
-    response = upload(signed_in(app, owner).client, draft.id, PDF + b"%" * 2000, "big.pdf")
+    auth = signed_in(app, owner)
+    response = upload(auth.client, draft.id, PDF + b"%" * 2000, "big.pdf")
     page = error_on(response)
-    assert response.status_code == 200 and "larger than our limit" in page
+    assert response.status_code == 200 and "larger than our limit of 1,000 B" in page
+    # In the uploader's language.
+    auth.client.get(f"/language?lang=cy&next=/applications/{draft.id}/evidence")
+    welsh = html.unescape(error_on(upload(auth.client, draft.id, PDF + b"%" * 2000, "big.pdf")))
+    assert "Mae'r ffeil yn fwy na'n terfyn o" in welsh
     assert db_session.exec(select(EvidenceItem)).all() == []
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
@@ -15,7 +16,7 @@ from qualitymark.models.accounts import STAKEHOLDER_KINDS, User
 from qualitymark.models.applications import EVIDENCE_TYPES, Application, EvidenceCriterion, EvidenceItem
 from qualitymark.services import audit
 from qualitymark.services.applications import ApplicationError, _require_editable, rubric_for
-from qualitymark.storage import DirectoryStore, UploadError
+from qualitymark.storage import DirectoryStore, TooLarge, UploadError
 from qualitymark.filetypes import sanitise_filename
 
 EVIDENCE_TYPE_LABELS = {  # translated when shown
@@ -61,6 +62,14 @@ def _check_details(application: Application, details: EvidenceDetails) -> None:
         raise ApplicationError(_("Criterion %(criterion)s is not in this application's rubric.", criterion=unknown[0]))
 
 
+def _size(n: int) -> str:
+    """25 MB, 512 KB: the number in the reader's language, the units as everyone writes them."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= factor:
+            return f"{format_decimal(n / factor, format='#,##0.#')} {unit}"
+    return f"{format_decimal(n)} B"
+
+
 def add_evidence(application: Application, stream: BinaryIO, original_name: str, details: EvidenceDetails,
                  *, actor: User) -> EvidenceItem:
     _require_editable(application)
@@ -69,6 +78,11 @@ def add_evidence(application: Application, stream: BinaryIO, original_name: str,
     try:
         stored = files.save(stream, max_bytes=current_app.config["SETTINGS"].max_upload_bytes,
                             original_name=original_name)
+    except TooLarge as error:
+        # The store knows nothing of languages: the words are chosen here, in the uploader's.
+        raise ApplicationError(_(
+            "The file is larger than our limit of %(size)s. If it is a scan or a photo, save it at a lower "
+            "resolution or split it into parts, then upload again.", size=_size(error.limit))) from None
     except UploadError as error:
         raise ApplicationError(error.message) from None
     session = db.session()
