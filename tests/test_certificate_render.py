@@ -276,6 +276,7 @@ def test_the_badge_is_a_small_accessible_image_naming_the_award_state_and_co_op(
     ("suspended", "Suspended", "suspended, not currently valid"),
     ("withdrawn", "Withdrawn", "withdrawn, not currently valid"),
     ("expired", "Expired", "expired (was valid until 1 January 2030)"),
+    ("renewal_in_progress", "Renewal in progress", "renewal in progress (was valid until 1 January 2030)"),
 ])
 def test_the_badge_gives_the_state_in_words_and_colour(status, words, spoken):
     root = badge(status=status)
@@ -286,12 +287,13 @@ def test_the_badge_gives_the_state_in_words_and_colour(status, words, spoken):
 
 def test_valid_suspended_and_no_longer_valid_badges_differ_in_colour():
     fills = {status: badge(status=status).find(f"{SVG}rect").get("fill")
-             for status in ("valid", "suspended", "withdrawn", "expired")}
-    assert fills == {"valid": "#1d6b2f", "suspended": "#8a5300", "withdrawn": "#4a4a4a", "expired": "#4a4a4a"}
+             for status in ("valid", "suspended", "withdrawn", "expired", "renewal_in_progress")}
+    assert fills == {"valid": "#1d6b2f", "suspended": "#8a5300", "withdrawn": "#4a4a4a", "expired": "#4a4a4a",
+                     "renewal_in_progress": "#1f4e79"}
     assert len({fills["valid"], fills["suspended"], fills["withdrawn"]}) == 3
 
 
-@pytest.mark.parametrize("status", ["valid", "suspended", "withdrawn", "expired"])
+@pytest.mark.parametrize("status", ["valid", "suspended", "withdrawn", "expired", "renewal_in_progress"])
 def test_badge_text_and_symbol_contrast_meet_wcag_aa(status):
     root = badge(status=status)
     background = root.find(f"{SVG}rect").get("fill")

@@ -43,7 +43,9 @@ __all__ = [
     "render_certificate_pdf",
 ]
 
-STATUSES = ("valid", "suspended", "withdrawn", "expired")
+# renewal_in_progress: expired, with a renewal submitted in time still being decided (the grace
+# period the verification page and the badge show; the credential itself says it expired).
+STATUSES = ("valid", "suspended", "withdrawn", "expired", "renewal_in_progress")
 
 # Badge background per state; the text on every one of them is white (contrast ≥ 4.5:1, see the
 # tests). Dark text would fail on the amber: #8a5300 against black is only about 3.3:1.
@@ -52,6 +54,7 @@ BADGE_COLOURS = {
     "suspended": "#8a5300",
     "withdrawn": "#4a4a4a",
     "expired": "#4a4a4a",
+    "renewal_in_progress": "#1f4e79",
 }
 BADGE_TEXT_COLOUR = "#ffffff"
 
@@ -153,6 +156,8 @@ _STAMP_WORDS = {
     "suspended": ("SUSPENDED", "This certificate was suspended when this copy was made."),
     "withdrawn": ("WITHDRAWN", "This certificate had been withdrawn when this copy was made."),
     "expired": ("EXPIRED", "This certificate had expired when this copy was made."),
+    "renewal_in_progress": ("EXPIRED", "This certificate had expired when this copy was made; its renewal was "
+                                       "being decided."),
 }
 
 OUTER = 26.0   # outer border inset, points
@@ -447,6 +452,7 @@ _BADGE_ICONS = {
     "suspended": '<path d="M28 24v16M36 24v16" fill="none"/>',
     "withdrawn": '<path d="M25 25l14 14M39 25l-14 14" fill="none"/>',
     "expired": '<path d="M32 22v10l7 5" fill="none"/>',
+    "renewal_in_progress": '<path d="M41 27a10 10 0 1 0 1 8M41 20v7h-7" fill="none"/>',  # a turning arrow
 }
 
 
@@ -461,6 +467,8 @@ def _badge_state_words(view: CertificateView) -> tuple[str, str]:
         return f"Valid until {until}", f"valid until {until}"
     if view.status == "expired":
         return "Expired", f"expired (was valid until {until})"
+    if view.status == "renewal_in_progress":
+        return "Renewal in progress", f"renewal in progress (was valid until {until})"
     return view.status.capitalize(), f"{view.status}, not currently valid"
 
 
