@@ -465,6 +465,87 @@ def test_the_cached_page_is_kept_per_language_and_never_for_a_signed_in_officer(
     assert "Sign out" in page or "Allan" in page, "an officer sees their own page, not the public copy"
 
 
+def _another_process(app):
+    """What another worker holds: a cache of the same generation, with its own Redis connection."""
+    from redis import Redis
+
+    from helpers import REDIS_URL
+    from qualitymark.public_cache import PublicCache
+
+    return PublicCache(Redis.from_url(REDIS_URL), app.config["PUBLIC_CACHE_GENERATION_KEY"])
+
+
+def _count_reads(cache) -> list:
+    reads, read = [], cache.redis.get
+    cache.redis.get = lambda *args, **kwargs: reads.append(args) or read(*args, **kwargs)
+    return reads
+
+
+def test_a_change_recorded_by_one_process_reaches_every_other_before_its_next_request(app, public_cache):
+    worker, officer_worker = _another_process(app), _another_process(app)
+    before = worker.generation()
+    worker.put("page", before, "the page before the change")
+    reads = _count_reads(worker)
+    for _ in range(20):
+        assert worker.get("page", worker.generation()) == "the page before the change"
+    assert reads == [], "without news of a change a request does not wait for Redis"
+
+    officer_worker.bump()  # what the commit of a suspension does, in another process
+    after = worker.generation()
+    assert after != before and worker.get("page", after) is None, "the very next request renders afresh"
+    assert officer_worker.generation() == after == public_cache.generation()
+
+
+def test_a_change_made_while_a_process_was_not_listening_still_reaches_it(app, public_cache):
+    from redis import Redis
+
+    from helpers import REDIS_URL
+
+    worker, officer_worker = _another_process(app), _another_process(app)
+    before = worker.generation()
+    # Redis drops the worker's subscription (a restart, a killed client); the change is published
+    # while nobody is listening on its behalf.
+    subscription = worker._subscription[1].connection
+    with Redis.from_url(REDIS_URL) as admin:
+        admin.client_kill("%s:%s" % subscription._sock.getsockname())
+    officer_worker.bump()
+    assert worker.generation() != before
+    officer_worker.bump()
+    assert worker.generation() == officer_worker.generation(), "and it listens again"
+
+
+def test_an_expired_certificate_page_is_cached_and_a_withdrawn_renewal_shows_at_once(
+        app, client, owner, certificate, public_cache):
+    from datetime import datetime, time, timezone
+
+    from qualitymark.agreements import CURRENT_VERSION
+
+    def on(day):
+        moment = datetime.combine(day, time(9), tzinfo=timezone.utc)
+        set_clock(lambda: moment)
+
+    code, until = certificate.public_code, certificate.valid_until
+    co_op = signed_in(app, owner)
+    on(until - timedelta(days=20))
+    started = post_form(co_op.client, f"/coops/gofal/certificates/{code}/renew",
+                        {"accept": "y", "agreement_version": CURRENT_VERSION})
+    renewal = int(re.search(r"/applications/(\d+)", started.headers["Location"]).group(1))
+    post_form(co_op.client, f"/applications/{renewal}/evidence/confirm", {"evidence_id": "all"})
+    assert post_form(co_op.client, f"/applications/{renewal}/submit", {"confirm": "y"}).status_code == 302
+
+    on(until + timedelta(days=1))
+    first = client.get(f"/c/{code}")
+    assert '<p class="state-word">Renewal in progress</p>' in first.get_data(as_text=True)
+    seen, stop = _statements(app)
+    assert client.get(f"/c/{code}").data == first.data
+    stop()
+    assert seen == [], "an expired certificate's page is served from the cache too"
+
+    assert post_form(co_op.client, f"/applications/{renewal}/withdraw", {"confirm": "y"}).status_code == 302
+    page = client.get(f"/c/{code}").get_data(as_text=True)
+    assert '<p class="state-word">Expired</p>' in page, "the withdrawn renewal shows at once"
+
+
 def test_the_credential_is_read_once_per_process(app, client, certificate):
     code = certificate.public_code
     first = client.get(f"/c/{code}.json")

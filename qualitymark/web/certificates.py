@@ -79,11 +79,6 @@ def _locale() -> str:
     return str(get_locale())
 
 
-# The page depends on the certificate's own row and the date alone in these states; an expired
-# one may show "renewal in progress", which depends on other rows, so it is never cached.
-_CACHED_STATES = ("valid", "suspended", "withdrawn")
-
-
 def _page_response(body: str, etag: str) -> Response:
     response = Response(body, content_type="text/html; charset=utf-8")
     response.vary.update(("Accept", "Accept-Language", "Cookie"))
@@ -98,7 +93,8 @@ def show(code: str):
     if best in JSON_TYPES and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]:
         return _credential_response(*_credential(code))
     # Everyone who is not signed in (and has no message waiting) sees the same page: it is kept per
-    # code, language, query string and day, and dropped as soon as any certificate or co-op changes.
+    # code, language, query string and day, and dropped as soon as any certificate or co-op changes,
+    # or a renewal's standing does (an expired certificate may be "renewal in progress").
     public = public_cache.cache()
     key = generation = None
     if public is not None and not current_user.is_authenticated and "_flashes" not in session:
@@ -120,7 +116,7 @@ def show(code: str):
         state=state, words=STATE_WORDS[state], may_manage=may_manage,
         url=f"{service.base_url()}/c/{certificate.public_code}", qr_svg=_qr(certificate.public_code))
     etag = hashlib.sha256(body.encode()).hexdigest()
-    if key is not None and state in _CACHED_STATES:
+    if key is not None:
         public.put(key, generation, (body, etag))
     return _page_response(body, etag)
 
