@@ -237,6 +237,8 @@ def test_notifications_list_reads_in_the_readers_language_and_marks_read(
     co_op = signed_in(app, owner)
     page = co_op.client.get("/notifications/").get_data(as_text=True)
     assert "Reminder: your Care Quality Mark expires on" in page and 'class="count"' in page
+    until = certificate.valid_until
+    assert f"expires on {until.day} {until:%B} {until.year}" in page  # the service's date style, not "May 3, 2029"
     with app.app_context():
         me = db.session().get(User, owner.id)
         # The decision, the certificate and the renewal reminder.

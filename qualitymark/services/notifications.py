@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, render_template
-from flask_babel import force_locale, format_date, gettext
+from flask_babel import force_locale, gettext
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from qualitymark import db
 from qualitymark.clock import utcnow
+from qualitymark.i18n import long_date
 from qualitymark.mail import send_mail
 from qualitymark.models.accounts import Membership, Organisation, StaffRole, User
 from qualitymark.models.lifecycle import NoticeSent, Notification
@@ -137,7 +138,7 @@ def _formatted(params: dict) -> dict:
     out = {}
     for name, value in params.items():
         if name.endswith("_date") and isinstance(value, str):
-            out[name] = format_date(date.fromisoformat(value), "long")
+            out[name] = long_date(date.fromisoformat(value))  # "6 December 2027", "6 Rhagfyr 2027"
         elif name in ("outcome", "subject", "about") and value in WORDS:
             out[name] = gettext(WORDS[value])
         else:

@@ -348,10 +348,7 @@ def test_an_incomplete_complaint_shows_each_error_by_its_field_and_keeps_what_wa
     axe_check(page)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The error summary in qualitymark/templates/_forms.html has tabindex=\"-1\" but nothing moves focus to it "
-    "(the site has no JavaScript and the summary no `autofocus`): after sending a form with errors, focus "
-    "starts at the top of the page. Remove this mark once `autofocus` is on the summary."))
+# Without JavaScript, `autofocus` on the summary (qualitymark/templates/_forms.html) moves focus there.
 def test_after_sending_an_incomplete_complaint_focus_is_on_the_error_summary(page, live_server, keys):
     page.goto("/complaints/new")
     page.get_by_role("button", name="Send the complaint").click()
