@@ -187,6 +187,7 @@ def test_three_year_life(app, client, owner, member, officer, certificate, newer
     assert register.status_code == 200 and "renewal_in_progress" in register.get_data(as_text=True)
     listing = client.get("/register").get_data(as_text=True)
     assert "pill-renewal_in_progress" in listing and "pill-expired" not in listing
+    assert "Renewal in progress" in client.get(f"/c/{code}/badge.svg").get_data(as_text=True)
 
     # --- after the grace period it shows as expired, and the co-op is told once ----------------------
     grace = app.config["SETTINGS"].renewal_grace_days
@@ -197,6 +198,7 @@ def test_three_year_life(app, client, owner, member, officer, certificate, newer
     assert "Expired" in page and "state-expired" in page
     listing = client.get("/register").get_data(as_text=True)
     assert "pill-expired" in listing and "pill-renewal_in_progress" not in listing
+    assert "Renewal in progress" not in client.get(f"/c/{code}/badge.svg").get_data(as_text=True)
     assert len(notices(db_session, "certificate_expired")) == 2
     sent = subjects(outbox)
     assert sent.count("Your Care Quality Mark has expired") == 2

@@ -2,6 +2,7 @@
 the /verify checker, the register and its JSON API."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from functools import lru_cache
@@ -156,7 +157,8 @@ def badge(code: str):
     from qualitymark.certificates.render import render_badge_svg
 
     certificate = _certificate_or_404(code)
-    svg = render_badge_svg(service.view_of(certificate))
+    # What the verification page says, "renewal in progress" included (the PDF keeps the credential's state).
+    svg = render_badge_svg(dataclasses.replace(service.view_of(certificate), status=public_state(certificate)))
     response = Response(svg, content_type="image/svg+xml; charset=utf-8")
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
