@@ -323,3 +323,42 @@ def test_grace_ends_for_a_renewal_submitted_after_expiry(app, client, owner, cer
         assert lifecycle.public_state(cert) == "expired"
         application = db.session().get(Application, renewal_id)
         assert application.renews_certificate_id == cert.id and application.status == "draft"
+
+
+def test_a_condition_of_the_decision_is_reminded_then_the_office_checks_it(
+        app, owner, member, officer, second_officer, certificate, db_session):
+    """Certified with a condition (here by a correction of the decision): the co-op is reminded 14
+    days before it is due, the office is asked to check it once the day has passed; each once."""
+    from qualitymark import db
+    from qualitymark.models.accounts import User
+    from qualitymark.services import reviews
+
+    due = certificate.valid_from + timedelta(days=120)
+    with app.app_context():
+        application = db.session().get(Application, certificate.application_id)
+        reviews.record_decision(
+            application, outcome="certify_with_conditions", rationale="Meets every rule; one thing to finish.",
+            conditions=[("Publish the members' complaints procedure on the website.", due)],
+            actor=db.session().get(User, second_officer.id), replaces=reviews.current_decision(application))
+        db.commit()
+    at(due - timedelta(days=20))
+    run_jobs(app)
+    assert notices(db_session, "condition_due") == []
+    at(due - timedelta(days=14))
+    run_jobs(app)
+    run_jobs(app)
+    reminded = notices(db_session, "condition_due")
+    assert sorted(n.user_id for n in reminded) == sorted([owner.id, member.id])
+    co_op = signed_in(app, owner)
+    page = co_op.client.get("/notifications/").get_data(as_text=True)
+    assert "Publish the members&#39; complaints procedure" in page and f"{due.day} {due:%B} {due.year}" in page
+    at(due)
+    run_jobs(app)
+    assert notices(db_session, "office_condition_due") == []  # due today: not yet late
+    at(due + timedelta(days=1))
+    run_jobs(app)
+    at(due + timedelta(days=9))  # days later, run again: nothing new
+    run_jobs(app)
+    alerted = [n.user_id for n in notices(db_session, "office_condition_due")]
+    assert officer.id in alerted and len(alerted) == len(set(alerted))
+    assert len(notices(db_session, "condition_due")) == 2

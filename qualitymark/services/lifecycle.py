@@ -358,6 +358,22 @@ def declarations_to_review() -> list[tuple[AnnualDeclaration, Certificate, Organ
 
 # --- the scheduled notices -----------------------------------------------------------------------------
 
+CONDITION_REMINDER_DAYS = 14  # the co-op is reminded of a condition 14 days before it is due
+
+
+def _conditions(certificate: Certificate) -> list:
+    """The conditions of the decision that stands on the certified application (a later decision
+    after an appeal or a correction replaces the one that issued the certificate)."""
+    from qualitymark.models.reviews import DecisionCondition
+    from qualitymark.services.reviews import current_decision
+
+    decision = current_decision(db.session().get(Application, certificate.application_id))
+    if decision is None or decision.outcome != "certify_with_conditions":
+        return []
+    return list(db.session().exec(select(DecisionCondition).where(DecisionCondition.decision_id == decision.id)
+                                  .order_by(DecisionCondition.due_date, DecisionCondition.id)).all())
+
+
 def _in_force(on: date):
     """Certificates that may still need a notice: not withdrawn, and not expired beyond the grace."""
     horizon = on - timedelta(days=max(_settings().renewal_grace_days, DECLARATION_OFFICE_DAYS) + 400)
@@ -369,7 +385,8 @@ def _in_force(on: date):
 
 def send_lifecycle_notices(on: date | None = None) -> list[str]:
     """Renewal reminders (6, 3, 1 months before expiry), expiry, declaration reminders and the
-    office alert for a missing declaration. Returns the keys of what was sent. Each notice is sent
+    office alert for a missing declaration, and conditions of the decision coming due (the co-op
+    14 days before; the office once the day has passed). Returns the keys of what was sent. Each notice is sent
     once; after downtime only the latest reminder that is due is sent, not every one missed."""
     on = on or today()
     sent: list[str] = []
@@ -407,9 +424,23 @@ def send_lifecycle_notices(on: date | None = None) -> list[str]:
                              changes={"valid_until": certificate.valid_until.isoformat()})
                 notices.notify_organisation(organisation, "certificate_expired",
                                             key=f"certificate-{certificate.id}-expired", link=link, **params)
-        # Declarations, while the certificate is in force.
+        # Declarations and the decision's conditions, while the certificate is in force.
         if certificate.state_on(on) not in ("valid", "suspended"):
             continue
+        for condition in _conditions(certificate):
+            values = {"code": certificate.public_code, "condition": condition.text, "due_date": condition.due_date}
+            base = f"condition-{condition.id}"
+            if on > condition.due_date:
+                # The office checks whether it was met and decides what follows (ISO/IEC 17065 7.9).
+                if once(f"{base}-office"):
+                    notices.notify_office("office_condition_due", key=f"{base}-office",
+                                          link=f"/office/certificates/{certificate.public_code}",
+                                          organisation=organisation.name, **values)
+                    audit.record("condition.due", "certificate", certificate.id, actor_id=None,
+                                 changes={"condition_id": condition.id, "due": condition.due_date.isoformat()})
+            elif on >= condition.due_date - timedelta(days=CONDITION_REMINDER_DAYS) and once(f"{base}-reminder"):
+                notices.notify_organisation(organisation, "condition_due", key=f"{base}-reminder", link=link,
+                                            **values)
         for declaration in declaration_schedule(certificate):
             if declaration.made is not None or on < declaration.opens_on:
                 continue

@@ -56,6 +56,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         N_("Changes reported by %(organisation)s"),
         N_("%(organisation)s reported changes in its year %(year)s declaration for certificate %(code)s. "
            "Read them and record what they mean for the certificate.")),
+    "condition_due": (
+        N_("A condition of your Care Quality Mark is due on %(due_date)s"),
+        N_("When it certified %(organisation)s, the certification office set a condition on certificate %(code)s, "
+           "due on %(due_date)s: %(condition)s. Make sure it is met by then: the office will check it, and may "
+           "suspend the mark if it is not.")),
+    "office_condition_due": (
+        N_("Condition due: %(organisation)s"),
+        N_("A condition on certificate %(code)s of %(organisation)s was due on %(due_date)s: %(condition)s. "
+           "Check whether it is met and record what follows.")),
     "office_renewal_submitted": (
         N_("Renewal submitted: %(organisation)s"),
         N_("%(organisation)s submitted the renewal of certificate %(code)s, which expires on %(expires_date)s. "
