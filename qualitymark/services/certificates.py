@@ -344,7 +344,6 @@ def issue_certificate(decision_id: int) -> Certificate | None:
                  changes={"public_code": code, "application_id": application.id, "award": award.id,
                           "valid_until": valid_until.isoformat()})
     from qualitymark.jobs import enqueue
-    from qualitymark.services.organisations import members
 
     enqueue("render_certificate_pdf", key=f"render-pdf-{certificate.id}-active", certificate_id=certificate.id)
     from qualitymark.services.notifications import notify_organisation
@@ -382,7 +381,6 @@ def _change(certificate: Certificate, new_status: str, reason: str, actor: User,
     audit.record(action, "certificate", certificate.id, actor_id=actor.id,
                  changes={"status": {"before": before, "after": new_status}, "reason": reason})
     from qualitymark.jobs import enqueue
-    from qualitymark.services.organisations import members
 
     enqueue("render_certificate_pdf", key=f"render-pdf-{certificate.id}-{new_status}-{certificate.status_changed_at:%s}",
             certificate_id=certificate.id)

@@ -109,7 +109,9 @@ def _subject_closed(complaint: Complaint) -> str:
 
 def _email_complainant(complaint: Complaint, template: str, subject, *, key: str) -> None:
     """A plain email in the language the complaint was made in: a complainant may have no account."""
-    if complaint.complainant_email.endswith("@deleted.invalid"):
+    from qualitymark.services.privacy import is_deleted_address
+
+    if is_deleted_address(complaint.complainant_email):
         return  # the complainant deleted their account: the record stays, there is no one to write to
     organisation = about(complaint)
     with force_locale(complaint.locale or "en"):

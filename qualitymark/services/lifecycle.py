@@ -62,17 +62,8 @@ def renewal_of(certificate: Certificate) -> Application | None:
                              .order_by(Application.id.desc())).first()
 
 
-def renewal_submitted_in_time(certificate: Certificate) -> bool:
-    """A renewal that was submitted on or before the last valid day and has not been withdrawn."""
-    from qualitymark.models.applications import ApplicationRound
-
-    renewal = renewal_of(certificate)
-    if renewal is None or renewal.status == "withdrawn":
-        return False
-    # The first submission counts: a resubmission after changes were asked for does not lose the grace.
-    first = db.session().exec(select(ApplicationRound.submitted_at).where(
-        ApplicationRound.application_id == renewal.id, ApplicationRound.number == 1)).first()
-    return first is not None and first.date() <= certificate.valid_until
+def _in_grace(certificate: Certificate, state: str, on: date) -> bool:
+    return state == "expired" and on <= certificate.valid_until + timedelta(days=_settings().renewal_grace_days)
 
 
 def public_state(certificate: Certificate, on: date | None = None) -> str:
@@ -81,25 +72,20 @@ def public_state(certificate: Certificate, on: date | None = None) -> str:
     still being decided, for the grace period only. The credential itself still says it expired."""
     on = on or today()
     state = certificate.state_on(on)
-    if state != "expired":
-        return state
-    if on > certificate.valid_until + timedelta(days=_settings().renewal_grace_days):
-        return "expired"
-    renewal = renewal_of(certificate)
-    if renewal is not None and renewal.status in OPEN_STATES and renewal_submitted_in_time(certificate):
-        return "renewal_in_progress"
-    return "expired"
+    if not _in_grace(certificate, state, on):
+        return state  # no query: only an expired certificate in its grace period depends on a renewal
+    return public_states([certificate], on)[0]
 
 
 def public_states(certificates: list[Certificate], on: date | None = None) -> list[str]:
-    """`public_state` for a page of certificates (the register) in one query, however many of them
-    are in their grace period: the newest renewal of each, with its first submission."""
+    """`public_state` for a list of certificates (a register page, a co-op's history) in one query,
+    however many of them are in their grace period: the newest renewal of each, with its first
+    submission (a resubmission after changes were asked for does not lose the grace)."""
     from qualitymark.models.applications import ApplicationRound
 
     on = on or today()
-    grace = timedelta(days=_settings().renewal_grace_days)
     states = [certificate.state_on(on) for certificate in certificates]
-    in_grace = [c.id for c, state in zip(certificates, states) if state == "expired" and on <= c.valid_until + grace]
+    in_grace = [c.id for c, state in zip(certificates, states) if _in_grace(c, state, on)]
     rows = db.session().exec(
         select(Application.renews_certificate_id, Application.id, Application.status, ApplicationRound.submitted_at)
         .outerjoin(ApplicationRound, (ApplicationRound.application_id == Application.id)
@@ -361,17 +347,24 @@ def declarations_to_review() -> list[tuple[AnnualDeclaration, Certificate, Organ
 CONDITION_REMINDER_DAYS = 14  # the co-op is reminded of a condition 14 days before it is due
 
 
-def _conditions(certificate: Certificate) -> list:
-    """The conditions of the decision that stands on the certified application (a later decision
-    after an appeal or a correction replaces the one that issued the certificate)."""
-    from qualitymark.models.reviews import DecisionCondition
-    from qualitymark.services.reviews import current_decision
+def _standing_conditions() -> dict[int, list]:
+    """Application id -> the conditions of its standing decision (one not replaced by a later one
+    after an appeal or a correction), for every application certified with conditions; one query."""
+    from sqlalchemy.orm import aliased
 
-    decision = current_decision(db.session().get(Application, certificate.application_id))
-    if decision is None or decision.outcome != "certify_with_conditions":
-        return []
-    return list(db.session().exec(select(DecisionCondition).where(DecisionCondition.decision_id == decision.id)
-                                  .order_by(DecisionCondition.due_date, DecisionCondition.id)).all())
+    from qualitymark.models.reviews import Decision, DecisionCondition
+
+    later = aliased(Decision)
+    rows = db.session().exec(
+        select(Decision.application_id, DecisionCondition)
+        .join(Decision, Decision.id == DecisionCondition.decision_id)
+        .where(Decision.outcome == "certify_with_conditions",
+               ~select(later.id).where(later.replaces_id == Decision.id).exists())
+        .order_by(DecisionCondition.due_date, DecisionCondition.id)).all()
+    by_application: dict[int, list] = {}
+    for application_id, condition in rows:
+        by_application.setdefault(application_id, []).append(condition)
+    return by_application
 
 
 def _in_force(on: date):
@@ -397,6 +390,7 @@ def send_lifecycle_notices(on: date | None = None) -> list[str]:
             return True
         return False
 
+    conditions = _standing_conditions()
     for certificate, organisation in _in_force(on):
         link = f"/coops/{organisation.slug}/certificates/{certificate.public_code}"
         params = {"code": certificate.public_code, "expires_date": certificate.valid_until}
@@ -427,7 +421,7 @@ def send_lifecycle_notices(on: date | None = None) -> list[str]:
         # Declarations and the decision's conditions, while the certificate is in force.
         if certificate.state_on(on) not in ("valid", "suspended"):
             continue
-        for condition in _conditions(certificate):
+        for condition in conditions.get(certificate.application_id, []):
             values = {"code": certificate.public_code, "condition": condition.text, "due_date": condition.due_date}
             base = f"condition-{condition.id}"
             if on > condition.due_date:

@@ -20,6 +20,14 @@ from qualitymark.models.reviews import AssessorProfile, Assignment, Score
 from qualitymark.services import audit
 
 
+DELETED_EMAIL_DOMAIN = "@deleted.invalid"  # an address no mail can reach (RFC 2606)
+
+
+def is_deleted_address(email: str) -> bool:
+    """True for the address a deleted account (and its complaints) is left with."""
+    return email.endswith(DELETED_EMAIL_DOMAIN)
+
+
 class PrivacyError(ValueError):
     """Something a person can fix; the message says what."""
 
@@ -95,7 +103,7 @@ def delete_account(user: User) -> None:
         session.delete(notification)
     complaints = _complaints_of(user)
     user.name = f"Former user {user.id}"
-    user.email = f"deleted-{user.id}-{secrets.token_hex(4)}@deleted.invalid"
+    user.email = f"deleted-{user.id}-{secrets.token_hex(4)}{DELETED_EMAIL_DOMAIN}"
     for complaint in complaints:
         complaint.complainant_user_id = user.id  # still recognised when the office checks independence
         complaint.complainant_name, complaint.complainant_email = user.name, user.email

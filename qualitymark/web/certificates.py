@@ -22,7 +22,7 @@ from qualitymark.clock import utcnow
 from qualitymark.extensions import limiter
 from qualitymark.models.accounts import Organisation
 from qualitymark.services import certificates as service
-from qualitymark.services.lifecycle import public_state
+from qualitymark.services.lifecycle import public_state, public_states
 
 bp = Blueprint("certificates", __name__)
 
@@ -252,7 +252,7 @@ def register_entry(slug: str):
         abort(404)
     today = utcnow().date()
     return render_template("certificates/register_entry.html", organisation=organisation,
-                           history=[(c, public_state(c, today)) for c in history], words=STATE_WORDS)
+                           history=list(zip(history, public_states(history, today))), words=STATE_WORDS)
 
 
 # --- JSON API --------------------------------------------------------------------------------

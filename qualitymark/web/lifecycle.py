@@ -216,6 +216,7 @@ def renewal_context(application: Application):
 @bp.app_context_processor
 def _renewal_helpers():
     def coop_certificates(organisation: Organisation):
-        return [(c, service.public_state(c)) for c in certificate_service.certificates_of(organisation)]
+        history = certificate_service.certificates_of(organisation)
+        return list(zip(history, service.public_states(history)))
 
     return {"renewal_context": renewal_context, "coop_certificates": coop_certificates}
