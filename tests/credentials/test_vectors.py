@@ -1,9 +1,11 @@
-"""The W3C vc-di-eddsa test vectors, read in place from shared/vectors/, reproduced byte for byte."""
+"""The W3C vc-di-eddsa test vectors (tests/credentials/vectors/, a byte-for-byte copy of shared/vectors/), reproduced byte for byte."""
 from __future__ import annotations
 
 import hashlib
 import pytest
-from vc_helpers import NOW, changed, leaves, read_vector, read_vector_json, refuse_resolution, vectors, with_leaf
+from vc_helpers import (
+    NOW, SHARED_VECTORS_DIR, changed, leaves, read_vector, read_vector_json, refuse_resolution, vectors, with_leaf,
+)
 
 from qualitymark.credentials import (
     ContextNotAllowedError,
@@ -48,6 +50,22 @@ def test_the_vectors_are_the_published_files():
             path = vectors_dir / name
         assert path.is_file(), f"{name} from SHA256SUMS is missing (looked at {path})"
         assert hashlib.sha256(path.read_bytes()).hexdigest() == expected, f"{path} has been changed"
+
+
+def test_the_repository_copy_is_the_shared_one_byte_for_byte():
+    """The copy under tests/credentials/vectors/ is shared/vectors/ as it was given, file for file."""
+    from helpers import IN_CI
+
+    if not SHARED_VECTORS_DIR.is_dir():
+        if IN_CI:
+            pytest.fail(f"CI must compare the vectors with shared/, but {SHARED_VECTORS_DIR} is missing.")
+        pytest.skip(f"shared/ is not beside this checkout ({SHARED_VECTORS_DIR}), so the copy is checked only "
+                    "against SHA256SUMS in this run.")
+    ours = sorted(p.relative_to(vectors()) for p in vectors().rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(SHARED_VECTORS_DIR) for p in SHARED_VECTORS_DIR.rglob("*") if p.is_file())
+    assert ours == theirs
+    for name in ours:
+        assert (vectors() / name).read_bytes() == (SHARED_VECTORS_DIR / name).read_bytes(), name
 
 
 @pytest.mark.parametrize("suite", SUITES)
